@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+import { main } from "../dist/src/cli/main.js";
+
+// The only place that touches the process: exit code is set, never forced, so piped output drains.
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+});

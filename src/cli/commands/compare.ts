@@ -1,0 +1,89 @@
+import { Chalk } from "chalk";
+import type { Command } from "commander";
+import { type CompareOptions, compare, diffPng } from "../../compare.js";
+import { ImgencError } from "../../errors.js";
+import type { MismatchLimit } from "../../gates.js";
+import { toDataUri } from "../../payload/datauri.js";
+import type { LosslessMode, Subsampling } from "../../payload/types.js";
+import { formatCompare } from "../format/compare.js";
+import { colorLevel, type Io, write } from "../io.js";
+import { writeFileAtomic } from "../output.js";
+import { localInputs, sourceOptions } from "./shared.js";
+
+interface Flags {
+  lossless: LosslessMode;
+  quality: number;
+  subsampling: Subsampling;
+  threshold: number;
+  json?: boolean;
+  diff?: string;
+  emit?: "lossless" | "lossy";
+  minPsnr?: number;
+  minSsim?: number;
+  maxMismatch?: MismatchLimit;
+  timeout: number;
+  maxInputBytes: number;
+  maxPixels: number;
+}
+
+const SINGLE_ONLY = ["lossless", "quality", "subsampling", "emit"] as const;
+
+function usage(message: string): ImgencError {
+  return new ImgencError("usage", message);
+}
+
+export async function runCompare(
+  source: string,
+  other: string | undefined,
+  command: Command,
+  io: Io,
+): Promise<number> {
+  const flags = command.opts<Flags>();
+  if (other !== undefined) {
+    const given = SINGLE_ONLY.filter((name) => command.getOptionValueSource(name) === "cli");
+    if (given.length > 0) {
+      throw usage(`--${given[0]} applies to one source; two sources are compared as given`);
+    }
+  }
+  if (flags.emit !== undefined && flags.json)
+    throw usage("--emit and --json both want stdout; pick one");
+
+  const options: CompareOptions = {
+    ...sourceOptions(flags, io),
+    lossless: flags.lossless,
+    jpeg: { quality: flags.quality, subsampling: flags.subsampling },
+    threshold: flags.threshold,
+    diff: flags.diff !== undefined,
+    gates: {
+      ...(flags.minPsnr !== undefined && { minPsnr: flags.minPsnr }),
+      ...(flags.minSsim !== undefined && { minSsim: flags.minSsim }),
+      ...(flags.maxMismatch !== undefined && { maxMismatch: flags.maxMismatch }),
+    },
+  };
+  const sources = other === undefined ? [source] : [source, other];
+  if (sources.filter((s) => s === "-").length > 1) throw usage("only one source can be - (stdin)");
+
+  const { report, artifacts } = await compare(source, other, options);
+
+  if (flags.diff !== undefined) {
+    if (artifacts.diff) {
+      await writeFileAtomic(flags.diff, await diffPng(artifacts.diff), localInputs(sources));
+    } else {
+      await write(
+        io.stderr,
+        `imgenc: ${flags.diff}: not written: the images have different dimensions\n`,
+      );
+    }
+  }
+
+  if (flags.emit !== undefined) {
+    const payload = artifacts.payloads[flags.emit === "lossless" ? 0 : 1];
+    await write(io.stdout, `${toDataUri(payload.mime, payload.bytes)}\n`);
+  } else if (flags.json) {
+    await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`);
+  } else {
+    const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
+    await write(io.stdout, formatCompare(report, chalk));
+  }
+  return report.passed ? 0 : 1;
+}

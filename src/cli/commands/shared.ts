@@ -1,0 +1,24 @@
+import type { SourceOptions } from "../../source/types.js";
+import type { Io } from "../io.js";
+
+export interface SourceFlags {
+  timeout: number;
+  maxInputBytes: number;
+  maxPixels: number;
+}
+
+export function sourceOptions(flags: SourceFlags, io: Io): SourceOptions & { maxPixels: number } {
+  return {
+    timeoutMs: flags.timeout * 1000,
+    maxInputBytes: flags.maxInputBytes,
+    maxPixels: flags.maxPixels,
+    stdin: io.stdin,
+  };
+}
+
+/** The sources that are files on this machine: outputs must never land on them. */
+export function localInputs(sources: readonly string[]): string[] {
+  return sources
+    .filter((s) => s !== "-" && !/^(data|https?):/i.test(s))
+    .map((s) => (s.toLowerCase().startsWith("file:") ? new URL(s).pathname : s));
+}

@@ -1,0 +1,150 @@
+import type { ChalkInstance } from "chalk";
+import type { CompareReport, PayloadReport, SourceReport } from "../../compare.js";
+import type { Finding } from "../../findings/types.js";
+import type { GateResult } from "../../gates.js";
+import type { Metrics } from "../../metrics/report.js";
+import { bytes, count, percent, ratio } from "./numbers.js";
+
+function table(rows: string[][], color: ChalkInstance): string[] {
+  const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, plain(cell).length);
+    });
+  }
+  return rows.map((row, r) => {
+    const line = row
+      .map((cell, i) => {
+        const pad = " ".repeat((widths[i] ?? 0) - plain(cell).length);
+        // Text columns align left, figures right.
+        return i < 3 ? cell + pad : pad + cell;
+      })
+      .join("  ")
+      .trimEnd();
+    return r === 0 ? color.dim(line) : line;
+  });
+}
+
+function describeSource(source: SourceReport): string {
+  const alpha = source.hasAlpha ? "+alpha" : "";
+  const parts = [
+    `${source.format.toUpperCase()} ${source.width}x${source.height}`,
+    `${source.channels} channel${source.channels === 1 ? "" : "s"}${alpha ? ` (${alpha.slice(1)})` : ""}`,
+    `${source.bitDepth}-bit`,
+    `${count(source.bytes)} bytes`,
+  ];
+  if (source.declaredMime !== undefined) {
+    parts.push(`declared ${source.declaredMime === "" ? "no media type" : source.declaredMime}`);
+  }
+  return parts.join(", ");
+}
+
+function payloadRows(payloads: PayloadReport[]): string[][] {
+  return [
+    ["payload", "", "type", "size", "bytes", "base64", "data URI"],
+    ...payloads.map((p) => [
+      p.role,
+      p.label,
+      p.mime,
+      `${p.width}x${p.height}`,
+      count(p.bytes),
+      count(p.base64Length),
+      count(p.dataUriLength),
+    ]),
+  ];
+}
+
+function metricRows(m: Metrics, c: ChalkInstance): string[] {
+  if (m.identical) {
+    return [c.green("  identical: every pixel has the same R, G, B values (PSNR is infinite)")];
+  }
+  const psnr = m.psnr === null ? "infinite" : `${m.psnr.toFixed(2)} dB`;
+  const rows: [string, string, string][] = [
+    ["changed pixels", percent(m.changedShare), `${count(m.changedPixels)} of ${count(m.pixels)}`],
+    [
+      "pixelmatch",
+      percent(m.mismatchShare),
+      `${count(m.mismatchedPixels)} perceptible at threshold ${m.threshold}`,
+    ],
+    ["PSNR", psnr, "R, G, B"],
+    [
+      "SSIM",
+      m.ssim === null ? "n/a" : m.ssim.toFixed(4),
+      m.ssim === null ? "image under 11 px" : "luma, 11x11 Gaussian",
+    ],
+    ["max difference", String(m.maxChannelDiff), "largest change of one channel (0-255)"],
+    ["mean abs error", m.meanAbsError.toFixed(3), "per channel"],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const valueWidth = Math.max(...rows.map((r) => r[1].length));
+  return rows.map(
+    ([name, value, note]) =>
+      `  ${name.padEnd(width)}  ${c.bold(value.padStart(valueWidth))}  ${c.dim(note)}`,
+  );
+}
+
+function findingLine(f: Finding, c: ChalkInstance): string {
+  const mark =
+    f.severity === "error" ? c.red("✖") : f.severity === "warning" ? c.yellow("▲") : c.cyan("i");
+  return `  ${mark} ${f.message} ${c.dim(`[${f.code}]`)}`;
+}
+
+function gateLine(g: GateResult, c: ChalkInstance): string {
+  const name = { "min-psnr": "PSNR", "min-ssim": "SSIM", "max-mismatch": "pixelmatch" }[g.gate];
+  const shown = (v: number) =>
+    g.metric === "mismatchShare" ? percent(v) : g.metric === "psnr" ? `${v} dB` : String(v);
+  const value =
+    g.value === null
+      ? g.metric === "psnr"
+        ? "identical"
+        : "not measured"
+      : g.metric === "psnr"
+        ? `${g.value.toFixed(2)} dB`
+        : g.metric === "ssim"
+          ? g.value.toFixed(4)
+          : shown(g.value);
+  const op = g.gate === "max-mismatch" ? "<=" : ">=";
+  const mark = g.passed ? c.green("✔") : c.red("✖");
+  return `  ${mark} --${g.gate}: ${name} ${value}, limit ${op} ${shown(g.limit)}`;
+}
+
+/** The human report for `imgenc compare`. */
+export function formatCompare(report: CompareReport, c: ChalkInstance): string {
+  const lines: string[] = [];
+  for (const [i, source] of report.sources.entries()) {
+    const tag = report.mode === "pair" ? (i === 0 ? "A" : "B") : "source";
+    lines.push(`${c.bold(tag)} ${source.input}`);
+    lines.push(`  ${describeSource(source)}`);
+  }
+  lines.push("");
+  lines.push(...table(payloadRows(report.payloads), c));
+  const [first, second] = report.payloads;
+  lines.push(
+    c.dim(`${second.role} / ${first.role}: `) +
+      `${ratio(report.ratio.bytes)} bytes, ${ratio(report.ratio.dataUriLength)} data URI` +
+      c.dim(` (${bytes(first.bytes)} -> ${bytes(second.bytes)})`),
+  );
+  lines.push("");
+  if (report.metrics) {
+    lines.push(c.bold(`difference, ${second.role} vs ${first.role}`));
+    lines.push(...metricRows(report.metrics, c));
+  } else {
+    lines.push(c.bold("difference: not measured (different dimensions)"));
+  }
+  if (report.findings.length > 0) {
+    lines.push("", c.bold("findings"));
+    lines.push(...report.findings.map((f) => findingLine(f, c)));
+  }
+  if (report.gates.length > 0) {
+    lines.push("", c.bold("gates"));
+    lines.push(...report.gates.map((g) => gateLine(g, c)));
+    const failed = report.gates.filter((g) => !g.passed).length;
+    lines.push(
+      failed === 0
+        ? c.green(`passed: ${report.gates.length} of ${report.gates.length} gates`)
+        : c.red(`failed: ${failed} of ${report.gates.length} gates`),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,104 @@
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import type { Io } from "./io.js";
+import { byteSize, mismatchLimit, numberIn, positiveNumber } from "./options.js";
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
+  return String(pkg.version);
+}
+
+/** Options shared by every command that reads sources. */
+export function addSourceOptions(command: Command): Command {
+  return command
+    .option(
+      "--timeout <seconds>",
+      "URL fetch deadline: connect, headers and body",
+      positiveNumber("a positive number of seconds"),
+      30,
+    )
+    .option(
+      "--max-input-bytes <size>",
+      "largest source accepted (e.g. 50MB, 512k)",
+      byteSize,
+      50 * 1024 ** 2,
+    )
+    .option(
+      "--max-pixels <count>",
+      "largest image accepted, in pixels, checked before decoding",
+      numberIn(1, 2 ** 40, { integer: true }),
+      100_000_000,
+    );
+}
+
+/**
+ * The commander program. Commands import their implementation (and with it sharp) only when they
+ * run, so --help and --version stay as fast as Node itself.
+ */
+export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
+  const program = new Command("imgenc")
+    .description("See what encoding an image for a vision-language model does to it.")
+    .version(version(), "-V, --version")
+    .option("--debug", "print stack traces for errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  const compare = program
+    .command("compare")
+    .summary("compare a lossless payload with the Pillow-default JPEG, or two images")
+    .description(
+      "Build the lossless payload and the JPEG that Pillow's default save produces (quality 75,\n" +
+        "4:2:0) from one read of <source>, and measure what the JPEG loses. With [other], compare\n" +
+        "the two images as given, e.g. the URL a server fetches against the data URI a client sent.\n" +
+        "Sources: a path, an http(s) URL, a data: URI, or - for stdin.",
+    )
+    .argument("<source>", "image path, URL, data: URI or -")
+    .argument("[other]", "a second image to compare with <source> as given")
+    .addOption(
+      new Option(
+        "--lossless <mode>",
+        "lossless payload: PNG written by sharp, or the untouched source bytes",
+      )
+        .choices(["png", "original"])
+        .default("png"),
+    )
+    .option("-q, --quality <1-100>", "lossy JPEG quality", numberIn(1, 100, { integer: true }), 75)
+    .addOption(
+      new Option("--subsampling <mode>", "lossy JPEG chroma subsampling")
+        .choices(["4:2:0", "4:4:4"])
+        .default("4:2:0"),
+    )
+    .option(
+      "--threshold <0-1>",
+      "pixelmatch colour threshold; lower is stricter",
+      numberIn(0, 1),
+      0.1,
+    )
+    .option("--json", "print one JSON document on stdout")
+    .option("--diff <file.png>", "write pixelmatch's diff image")
+    .addOption(
+      new Option(
+        "--emit <payload>",
+        "print that payload's data URI on stdout instead of the report",
+      ).choices(["lossless", "lossy"]),
+    )
+    .option("--min-psnr <dB>", "gate: fail (exit 1) when PSNR is below this", numberIn(0, 1000))
+    .option("--min-ssim <0-1>", "gate: fail when SSIM is below this", numberIn(0, 1))
+    .option(
+      "--max-mismatch <count|N%>",
+      "gate: fail when more pixels than this differ perceptibly (pixelmatch)",
+      mismatchLimit,
+    );
+  addSourceOptions(compare).action(
+    async (source: string, other: string | undefined, _opts, command: Command) => {
+      const { runCompare } = await import("./commands/compare.js");
+      setExitCode(await runCompare(source, other, command, io));
+    },
+  );
+
+  return program;
+}

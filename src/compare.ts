@@ -1,0 +1,269 @@
+import { ImgencError } from "./errors.js";
+import type { Finding } from "./findings/types.js";
+import { evaluateGates, type GateResult, type Gates } from "./gates.js";
+import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
+import { loadSharp } from "./image/sharp.js";
+import { type Metrics, measure } from "./metrics/report.js";
+import { base64Length, dataUriLength } from "./payload/datauri.js";
+import { originalPayload, pngPayload } from "./payload/lossless.js";
+import { pillowJpegPayload } from "./payload/lossy.js";
+import {
+  type JpegSettings,
+  type LosslessMode,
+  type Payload,
+  type PayloadRole,
+  PILLOW_DEFAULT_JPEG,
+} from "./payload/types.js";
+import { readSource } from "./source/index.js";
+import type { Source, SourceKind, SourceOptions } from "./source/types.js";
+
+export interface CompareOptions extends SourceOptions, DecodeOptions {
+  /** Single source only: PNG written by sharp, or the untouched source bytes. */
+  lossless?: LosslessMode;
+  /** Single source only: the lossy JPEG's settings (Pillow's default when omitted). */
+  jpeg?: JpegSettings;
+  /** pixelmatch threshold, 0-1. */
+  threshold?: number;
+  gates?: Gates;
+  /** Keep pixelmatch's diff image in the result's artifacts. */
+  diff?: boolean;
+}
+
+export interface SourceReport {
+  input: string;
+  kind: SourceKind;
+  format: string;
+  mime: string;
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: number;
+  hasAlpha: boolean;
+  bytes: number;
+  /** Data-URI sources: the media type they declared ("" when none). */
+  declaredMime?: string;
+  /** URL sources: where the redirects ended and what the server said the body was. */
+  finalUrl?: string;
+  contentType?: string;
+}
+
+export interface PayloadReport {
+  role: PayloadRole;
+  label: string;
+  mime: string;
+  width: number;
+  height: number;
+  bytes: number;
+  base64Length: number;
+  dataUriLength: number;
+  jpeg?: JpegSettings;
+}
+
+/** Plain data: JSON.stringify of it is the documented `--json` document. */
+export interface CompareReport {
+  mode: "single" | "pair";
+  sources: SourceReport[];
+  payloads: [PayloadReport, PayloadReport];
+  /** Second payload over the first (lossy / lossless, or b / a). */
+  ratio: { bytes: number; dataUriLength: number };
+  /** null when the two payloads have different dimensions. */
+  metrics: Metrics | null;
+  findings: Finding[];
+  gates: GateResult[];
+  passed: boolean;
+}
+
+/** Bytes that a caller may write or print; never part of the JSON document. */
+export interface CompareArtifacts {
+  payloads: [Payload, Payload];
+  diff?: { width: number; height: number; rgba: Uint8Array };
+}
+
+export interface CompareResult {
+  report: CompareReport;
+  artifacts: CompareArtifacts;
+}
+
+function sourceReport(source: Source, image: DecodedImage): SourceReport {
+  const { info } = image;
+  const report: SourceReport = {
+    input: source.input,
+    kind: source.kind,
+    format: info.format,
+    mime: info.mime,
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+    bitDepth: info.bitDepth,
+    hasAlpha: info.hasAlpha,
+    bytes: source.bytes.length,
+  };
+  if (source.dataUri) report.declaredMime = source.dataUri.mediaType;
+  if (source.finalUrl !== undefined) report.finalUrl = source.finalUrl;
+  if (source.contentType !== undefined) report.contentType = source.contentType;
+  return report;
+}
+
+function payloadReport(payload: Payload): PayloadReport {
+  const report: PayloadReport = {
+    role: payload.role,
+    label: payload.label,
+    mime: payload.mime,
+    width: payload.width,
+    height: payload.height,
+    bytes: payload.bytes.length,
+    base64Length: base64Length(payload.bytes.length),
+    dataUriLength: dataUriLength(payload.mime, payload.bytes.length),
+  };
+  if (payload.jpeg) report.jpeg = payload.jpeg;
+  return report;
+}
+
+/** Decode failures are about the source: name it in the error. */
+async function decodeSource(source: Source, options: DecodeOptions): Promise<DecodedImage> {
+  try {
+    return await decode(source.bytes, options);
+  } catch (error) {
+    if (error instanceof ImgencError && error.input === undefined) {
+      throw new ImgencError(error.code, error.message, { input: source.input, cause: error });
+    }
+    throw error;
+  }
+}
+
+function assemble(
+  mode: CompareReport["mode"],
+  sources: SourceReport[],
+  payloads: [Payload, Payload],
+  metrics: Metrics | null,
+  findings: Finding[],
+  gates: Gates,
+): CompareReport {
+  const [first, second] = payloads.map(payloadReport) as [PayloadReport, PayloadReport];
+  const gateResults = evaluateGates(metrics, gates);
+  return {
+    mode,
+    sources,
+    payloads: [first, second],
+    ratio: {
+      bytes: second.bytes / first.bytes,
+      dataUriLength: second.dataUriLength / first.dataUriLength,
+    },
+    metrics,
+    findings,
+    gates: gateResults,
+    passed: gateResults.every((g) => g.passed),
+  };
+}
+
+/**
+ * One source: build the lossless and the Pillow-default lossy payload from a single decode and
+ * measure what the lossy one loses. The PNG encode runs in libvips' thread while the JPEG is
+ * encoded, decoded and measured, so the two overlap.
+ */
+async function compareOne(spec: string, options: CompareOptions): Promise<CompareResult> {
+  const source = await readSource(spec, options);
+  const image = await decodeSource(source, options);
+  const losslessPromise =
+    options.lossless === "original"
+      ? Promise.resolve(originalPayload(image, source.bytes))
+      : pngPayload(image);
+  // Don't let a rejected PNG encode go unhandled while the lossy side is still running.
+  losslessPromise.catch(() => {});
+  const lossy = await pillowJpegPayload(image, options.jpeg ?? PILLOW_DEFAULT_JPEG);
+  const lossyImage = await decode(lossy.bytes);
+  const measured = measure(image.rgba, lossyImage.rgba, image.width, image.height, {
+    threshold: options.threshold,
+    diff: options.diff,
+  });
+  const lossless = await losslessPromise;
+  const payloads: [Payload, Payload] = [lossless, lossy];
+  const report = assemble(
+    "single",
+    [sourceReport(source, image)],
+    payloads,
+    measured.metrics,
+    [],
+    options.gates ?? {},
+  );
+  return { report, artifacts: artifacts(payloads, image, measured.diff) };
+}
+
+function artifacts(
+  payloads: [Payload, Payload],
+  image: DecodedImage,
+  diff: Uint8Array | undefined,
+): CompareArtifacts {
+  return diff === undefined
+    ? { payloads }
+    : { payloads, diff: { width: image.width, height: image.height, rgba: diff } };
+}
+
+/** Two sources compared as given: each is its own payload, untouched. */
+async function comparePair(
+  specA: string,
+  specB: string,
+  options: CompareOptions,
+): Promise<CompareResult> {
+  const [sourceA, sourceB] = await Promise.all([
+    readSource(specA, options),
+    readSource(specB, options),
+  ]);
+  const [imageA, imageB] = await Promise.all([
+    decodeSource(sourceA, options),
+    decodeSource(sourceB, options),
+  ]);
+  const payloads: [Payload, Payload] = [
+    { ...originalPayload(imageA, sourceA.bytes), role: "a", label: `A: ${sourceA.input}` },
+    { ...originalPayload(imageB, sourceB.bytes), role: "b", label: `B: ${sourceB.input}` },
+  ];
+  const findings: Finding[] = [];
+  let measured: ReturnType<typeof measure> | undefined;
+  if (imageA.width === imageB.width && imageA.height === imageB.height) {
+    measured = measure(imageA.rgba, imageB.rgba, imageA.width, imageA.height, {
+      threshold: options.threshold,
+      diff: options.diff,
+    });
+  } else {
+    findings.push({
+      code: "dimensions-differ",
+      severity: "error",
+      message: `A is ${imageA.width}x${imageA.height} but B is ${imageB.width}x${imageB.height}: pixel metrics need equal sizes (was one resized?)`,
+      data: {
+        widthA: imageA.width,
+        heightA: imageA.height,
+        widthB: imageB.width,
+        heightB: imageB.height,
+      },
+    });
+  }
+  const report = assemble(
+    "pair",
+    [sourceReport(sourceA, imageA), sourceReport(sourceB, imageB)],
+    payloads,
+    measured?.metrics ?? null,
+    findings,
+    options.gates ?? {},
+  );
+  return { report, artifacts: artifacts(payloads, imageA, measured?.diff) };
+}
+
+/**
+ * Compare what encoding does to an image. With one source: the lossless payload against the
+ * Pillow-default JPEG. With two: the two images as given (e.g. a URL against a client's data URI).
+ */
+export function compare(
+  source: string,
+  other?: string,
+  options: CompareOptions = {},
+): Promise<CompareResult> {
+  return other === undefined ? compareOne(source, options) : comparePair(source, other, options);
+}
+
+/** pixelmatch's diff image as PNG bytes. */
+export async function diffPng(diff: NonNullable<CompareArtifacts["diff"]>): Promise<Buffer> {
+  const sharp = await loadSharp();
+  return sharp(diff.rgba, { raw: { width: diff.width, height: diff.height, channels: 4 } })
+    .png()
+    .toBuffer();
+}

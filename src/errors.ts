@@ -1,0 +1,42 @@
+/**
+ * Every failure the core reports is an ImgencError with a stable code. The CLI maps these to
+ * one line on stderr and exit code 2; anything else is a bug and is rethrown.
+ */
+export type ErrorCode =
+  | "usage"
+  | "not-found"
+  | "is-directory"
+  | "unreadable"
+  | "empty"
+  | "too-large"
+  | "too-many-pixels"
+  | "http-status"
+  | "timeout"
+  | "network"
+  | "too-many-redirects"
+  | "bad-data-uri"
+  | "not-image"
+  | "decode"
+  | "output";
+
+export class ImgencError extends Error {
+  override readonly name = "ImgencError";
+  readonly code: ErrorCode;
+  /** The source spec or path the error is about, as the user wrote it. */
+  readonly input: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { input?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.input = options.input;
+  }
+
+  /** One line for a person: "<input>: <message>". */
+  override toString(): string {
+    return this.input === undefined ? this.message : `${this.input}: ${this.message}`;
+  }
+}
+
+export function isImgencError(error: unknown): error is ImgencError {
+  return error instanceof ImgencError;
+}

@@ -1,0 +1,55 @@
+import type { DecodedImage } from "../image/decode.js";
+import { loadSharp } from "../image/sharp.js";
+import { type JpegSettings, type Payload, PILLOW_DEFAULT_JPEG } from "./types.js";
+
+/** The APP0 segment Pillow writes when no dpi is given: JFIF 1.1, aspect-ratio units, 1x1. */
+const PILLOW_JFIF = Buffer.from([
+  0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01,
+  0x00, 0x00,
+]);
+
+/**
+ * `image.convert("RGB").save(buf, "JPEG", quality=q)` as Pillow does it: alpha dropped (stored
+ * colours kept), standard Huffman tables (Pillow's optimize=False) and a JFIF header, which
+ * makes the file byte-identical to Pillow's, not merely the same pixels.
+ */
+export async function pillowJpegPayload(
+  image: DecodedImage,
+  settings: JpegSettings = PILLOW_DEFAULT_JPEG,
+): Promise<Payload> {
+  const sharp = await loadSharp();
+  const encoded = await sharp(image.rgba, {
+    raw: { width: image.width, height: image.height, channels: 4 },
+  })
+    .removeAlpha()
+    .jpeg({
+      quality: settings.quality,
+      chromaSubsampling: settings.subsampling,
+      optimiseCoding: false,
+      trellisQuantisation: false,
+      overshootDeringing: false,
+      optimiseScans: false,
+      progressive: false,
+    })
+    .toBuffer();
+  const hasApp0 = encoded[2] === 0xff && encoded[3] === 0xe0;
+  const bytes = hasApp0
+    ? encoded
+    : Buffer.concat([encoded.subarray(0, 2), PILLOW_JFIF, encoded.subarray(2)]);
+  return {
+    role: "lossy",
+    label: `JPEG q${settings.quality} ${settings.subsampling}${isPillowDefault(settings) ? " (Pillow default)" : ""}`,
+    mime: "image/jpeg",
+    width: image.width,
+    height: image.height,
+    bytes,
+    jpeg: settings,
+  };
+}
+
+function isPillowDefault(settings: JpegSettings): boolean {
+  return (
+    settings.quality === PILLOW_DEFAULT_JPEG.quality &&
+    settings.subsampling === PILLOW_DEFAULT_JPEG.subsampling
+  );
+}

@@ -1,0 +1,35 @@
+export type SourceKind = "file" | "url" | "data-uri" | "stdin";
+
+export interface SourceOptions {
+  /** Whole-transfer limit for URLs, in milliseconds (connect, headers and body). */
+  timeoutMs?: number;
+  /** Cap on the bytes read from any source, enforced while streaming. */
+  maxInputBytes?: number;
+  /** Readable used for "-" (defaults to process.stdin at the edge; the core takes it as given). */
+  stdin?: NodeJS.ReadableStream;
+}
+
+export interface DataUriInfo {
+  /** Media type as declared, lower-cased, without parameters ("" when absent). */
+  mediaType: string;
+  /** The raw text between "data:" and the first ",". */
+  header: string;
+  base64: boolean;
+  /** Total length of the data URI text. */
+  length: number;
+}
+
+export interface Source {
+  /** What the user passed: a path, a URL, a data URI (shortened for display) or "-". */
+  input: string;
+  kind: SourceKind;
+  bytes: Buffer;
+  /** Set when the source was a data URI (argument or stdin). */
+  dataUri?: DataUriInfo;
+  /** For URLs: the URL after redirects and the Content-Type header. */
+  finalUrl?: string;
+  contentType?: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_INPUT_BYTES = 50 * 1024 * 1024;
