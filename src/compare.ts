@@ -214,8 +214,8 @@ async function comparePair(
     decodeSource(sourceB, options),
   ]);
   const payloads: [Payload, Payload] = [
-    { ...originalPayload(imageA, sourceA.bytes), role: "a", label: `A: ${sourceA.input}` },
-    { ...originalPayload(imageB, sourceB.bytes), role: "b", label: `B: ${sourceB.input}` },
+    { ...originalPayload(imageA, sourceA.bytes), role: "a", label: "A as given" },
+    { ...originalPayload(imageB, sourceB.bytes), role: "b", label: "B as given" },
   ];
   const findings: Finding[] = [];
   let measured: ReturnType<typeof measure> | undefined;

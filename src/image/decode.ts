@@ -1,6 +1,12 @@
 import type { Metadata, Sharp, SharpOptions } from "sharp";
 import { ImgencError } from "../errors.js";
 import { mimeForFormat, sniffFormat } from "./format.js";
+import {
+  gifTransparentColour,
+  pillowCmyk,
+  pillowGrey16,
+  withGifTransparentColour,
+} from "./pillow.js";
 import { loadSharp } from "./sharp.js";
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -37,6 +43,11 @@ export interface DecodedImage {
   height: number;
   /** width * height * 4 bytes; alpha is 255 where the source has none. */
   rgba: Buffer;
+  /**
+   * The colours Pillow's `convert("RGB")` reads, as RGBA: the same buffer as `rgba` except for
+   * CMYK, 16-bit greyscale and transparent GIF sources, where Pillow reads other values.
+   */
+  pillowRgba: Buffer;
 }
 
 const DEPTH_BITS: Record<string, number> = {
@@ -82,7 +93,8 @@ function toInfo(meta: Metadata): ImageInfo {
     width: meta.width,
     height: meta.pageHeight ?? meta.height,
     channels: meta.channels,
-    bitDepth: meta.bitsPerSample ?? DEPTH_BITS[meta.depth] ?? 8,
+    // A palette's index bits are not its colour depth: palette entries are 8-bit.
+    bitDepth: meta.isPalette ? 8 : (meta.bitsPerSample ?? DEPTH_BITS[meta.depth] ?? 8),
     space: meta.space,
     hasAlpha: meta.hasAlpha,
     hasIccProfile: meta.hasProfile,
@@ -121,15 +133,36 @@ export async function decode(bytes: Buffer, options: DecodeOptions = {}): Promis
   const info = await readInfo(bytes);
   checkPixels(info, options.maxPixels ?? DEFAULT_MAX_PIXELS);
   const sharp = await loadSharp();
-  let pipeline: Sharp;
+  const open = (): Sharp => sharp(bytes, { ...INPUT_OPTIONS, limitInputPixels: false });
   try {
-    pipeline = sharp(bytes, { ...INPUT_OPTIONS, limitInputPixels: false })
+    const { data, info: out } = await open()
       .toColourspace("srgb")
       .ensureAlpha(1)
-      .raw();
-    const { data, info: out } = await pipeline.toBuffer({ resolveWithObject: true });
-    return { info, width: out.width, height: out.height, rgba: data };
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return {
+      info,
+      width: out.width,
+      height: out.height,
+      rgba: data,
+      pillowRgba: await pillowView(info, bytes, data, open),
+    };
   } catch (error) {
     throw describeFailure(bytes, error);
   }
+}
+
+async function pillowView(
+  info: ImageInfo,
+  bytes: Buffer,
+  rgba: Buffer,
+  open: () => Sharp,
+): Promise<Buffer> {
+  if (info.space === "cmyk") return pillowCmyk(open());
+  if (info.space === "grey16" && info.channels === 1) return pillowGrey16(open());
+  if (info.format === "gif" && info.hasAlpha) {
+    const colour = gifTransparentColour(bytes);
+    if (colour) return withGifTransparentColour(rgba, colour);
+  }
+  return rgba;
 }

@@ -18,7 +18,7 @@ export async function pillowJpegPayload(
   settings: JpegSettings = PILLOW_DEFAULT_JPEG,
 ): Promise<Payload> {
   const sharp = await loadSharp();
-  const encoded = await sharp(image.rgba, {
+  const encoded = await sharp(image.pillowRgba, {
     raw: { width: image.width, height: image.height, channels: 4 },
   })
     .removeAlpha()

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters as plain } from "node:util";
 import type { ChalkInstance } from "chalk";
 import type { CompareReport, PayloadReport, SourceReport } from "../../compare.js";
 import type { Finding } from "../../findings/types.js";
@@ -6,7 +7,6 @@ import type { Metrics } from "../../metrics/report.js";
 import { bytes, count, percent, ratio } from "./numbers.js";
 
 function table(rows: string[][], color: ChalkInstance): string[] {
-  const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => {
@@ -90,14 +90,14 @@ function findingLine(f: Finding, c: ChalkInstance): string {
   return `  ${mark} ${f.message} ${c.dim(`[${f.code}]`)}`;
 }
 
-function gateLine(g: GateResult, c: ChalkInstance): string {
+function gateLine(g: GateResult, measured: boolean, c: ChalkInstance): string {
   const name = { "min-psnr": "PSNR", "min-ssim": "SSIM", "max-mismatch": "pixelmatch" }[g.gate];
   const shown = (v: number) =>
     g.metric === "mismatchShare" ? percent(v) : g.metric === "psnr" ? `${v} dB` : String(v);
   const value =
     g.value === null
-      ? g.metric === "psnr"
-        ? "identical"
+      ? measured && g.metric === "psnr"
+        ? "infinite (identical)"
         : "not measured"
       : g.metric === "psnr"
         ? `${g.value.toFixed(2)} dB`
@@ -138,7 +138,7 @@ export function formatCompare(report: CompareReport, c: ChalkInstance): string {
   }
   if (report.gates.length > 0) {
     lines.push("", c.bold("gates"));
-    lines.push(...report.gates.map((g) => gateLine(g, c)));
+    lines.push(...report.gates.map((g) => gateLine(g, report.metrics !== null, c)));
     const failed = report.gates.filter((g) => !g.passed).length;
     lines.push(
       failed === 0

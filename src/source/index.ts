@@ -1,0 +1,57 @@
+import { ImgencError } from "../errors.js";
+import { dataUriInput, parseDataUri } from "./datauri.js";
+import { readFileSource } from "./file.js";
+import { fetchUrl } from "./http.js";
+import { readStdin } from "./stdin.js";
+import type { Source, SourceOptions } from "./types.js";
+
+export { dataUriInput, parseDataUri } from "./datauri.js";
+export { readFileSource } from "./file.js";
+export { closeHttpAgent, type FetchResult, fetchUrl, MAX_REDIRECTS } from "./http.js";
+export { formatBytes, readCapped } from "./limit.js";
+export { readStdin } from "./stdin.js";
+export * from "./types.js";
+
+/** "scheme://" for anything we do not handle; a Windows "C:\\" path does not match. */
+const OTHER_SCHEME = /^([a-z][a-z0-9+.-]*:)\/\//i;
+
+/**
+ * Reads an image source: "-" (stdin), a data URI, an http(s) URL, a file: URL or a path.
+ * Every expected failure is an ImgencError whose `input` is the display form of `spec`.
+ */
+export async function readSource(spec: string, opts: SourceOptions = {}): Promise<Source> {
+  if (spec === "-") {
+    if (opts.stdin === undefined) {
+      throw new ImgencError("usage", "reading stdin needs a stdin stream (opts.stdin)", {
+        input: spec,
+      });
+    }
+    const { bytes, dataUri } = await readStdin(opts.stdin, opts);
+    return dataUri === undefined
+      ? { input: spec, kind: "stdin", bytes }
+      : { input: spec, kind: "stdin", bytes, dataUri };
+  }
+  if (/^data:/i.test(spec)) {
+    const input = dataUriInput(spec);
+    const { bytes, info } = parseDataUri(spec, input);
+    return { input, kind: "data-uri", bytes, dataUri: info };
+  }
+  if (/^https?:/i.test(spec)) {
+    const { bytes, finalUrl, contentType } = await fetchUrl(spec, opts, spec);
+    const source: Source = { input: spec, kind: "url", bytes, finalUrl };
+    if (contentType !== undefined) source.contentType = contentType;
+    return source;
+  }
+  if (/^file:/i.test(spec)) {
+    return { input: spec, kind: "file", bytes: await readFileSource(spec, opts, spec) };
+  }
+  const scheme = OTHER_SCHEME.exec(spec)?.[1];
+  if (scheme !== undefined) {
+    throw new ImgencError(
+      "usage",
+      `unsupported URL scheme ${scheme.toLowerCase()} (use http, https, data or a path)`,
+      { input: spec },
+    );
+  }
+  return { input: spec, kind: "file", bytes: await readFileSource(spec, opts, spec) };
+}

@@ -1,0 +1,391 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import sharp from "sharp";
+import { fixture, runCli } from "../helpers/cli.js";
+
+const PHOTO = fixture("photo.png");
+const TEXT = fixture("text-and-lines.png");
+/** Start of an ANSI colour sequence. */
+const ESC = "\u001b[";
+const work = mkdtempSync(join(tmpdir(), "imgenc-cli-"));
+
+interface JsonReport {
+  schemaVersion: number;
+  mode: string;
+  sources: { input: string; kind: string; bytes: number; width: number; height: number }[];
+  payloads: {
+    role: string;
+    mime: string;
+    bytes: number;
+    base64Length: number;
+    dataUriLength: number;
+    width: number;
+    height: number;
+  }[];
+  ratio: { bytes: number; dataUriLength: number };
+  metrics: {
+    pixels: number;
+    identical: boolean;
+    changedPixels: number;
+    changedShare: number;
+    mismatchedPixels: number;
+    mismatchShare: number;
+    psnr: number | null;
+    ssim: number | null;
+    maxChannelDiff: number;
+    meanAbsError: number;
+  } | null;
+  findings: { code: string; severity: string }[];
+  gates: { gate: string; value: number | null; limit: number; passed: boolean }[];
+  passed: boolean;
+}
+
+async function json(args: string[], input?: Buffer | string): Promise<JsonReport> {
+  const result = await runCli([...args, "--json"], input === undefined ? {} : { input });
+  assert.equal(result.stderr, "");
+  return JSON.parse(result.stdout) as JsonReport;
+}
+
+function decodeDataUri(text: string): { mime: string; bytes: Buffer } {
+  const match = /^data:([^;,]+);base64,([A-Za-z0-9+/=]+)\n$/.exec(text);
+  assert.ok(match, `not a base64 data URI: ${text.slice(0, 60)}`);
+  return { mime: match[1] as string, bytes: Buffer.from(match[2] as string, "base64") };
+}
+
+async function rawRgb(bytes: Buffer): Promise<Buffer> {
+  return sharp(bytes).removeAlpha().raw().toBuffer();
+}
+
+describe("imgenc compare <source>", () => {
+  test("prints a plain report with every metric and exits 0", async () => {
+    const result = await runCli(["compare", PHOTO]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+    for (const word of [
+      "PNG (sharp)",
+      "JPEG q75 4:2:0",
+      "changed pixels",
+      "pixelmatch",
+      "PSNR",
+      "SSIM",
+      "max difference",
+      "mean abs error",
+    ]) {
+      assert.ok(result.stdout.includes(word), `report lacks ${word}`);
+    }
+    assert.ok(!result.stdout.includes(ESC), "no colour when stdout is not a TTY");
+  });
+
+  test("colour follows FORCE_COLOR, and NO_COLOR wins over it", async () => {
+    const forced = await runCli(["compare", TEXT], { env: { FORCE_COLOR: "1" } });
+    assert.ok(forced.stdout.includes(ESC));
+    const both = await runCli(["compare", TEXT], { env: { FORCE_COLOR: "1", NO_COLOR: "1" } });
+    assert.ok(!both.stdout.includes(ESC));
+  });
+
+  test("--json is one document whose figures agree with each other and with the files", async () => {
+    const report = await json(["compare", PHOTO]);
+    assert.equal(report.schemaVersion, 1);
+    assert.equal(report.mode, "single");
+    const [lossless, lossy] = report.payloads;
+    assert.ok(lossless && lossy && report.metrics);
+    assert.equal(lossless.role, "lossless");
+    assert.equal(lossless.mime, "image/png");
+    assert.equal(lossy.mime, "image/jpeg");
+    assert.equal(report.sources[0]?.bytes, statSync(PHOTO).size);
+    const m = report.metrics;
+    assert.equal(m.pixels, lossless.width * lossless.height);
+    assert.equal(m.changedShare, m.changedPixels / m.pixels);
+    assert.equal(m.mismatchShare, m.mismatchedPixels / m.pixels);
+    assert.ok(m.mismatchedPixels <= m.changedPixels);
+    assert.ok(m.psnr !== null && m.psnr > 20 && m.psnr < 60, `PSNR ${m.psnr}`);
+    assert.ok(m.ssim !== null && m.ssim > 0.5 && m.ssim < 1, `SSIM ${m.ssim}`);
+    assert.ok(m.maxChannelDiff > 0 && m.maxChannelDiff <= 255);
+    assert.equal(report.ratio.bytes, lossy.bytes / lossless.bytes);
+
+    for (const [role, payload] of [
+      ["lossless", lossless],
+      ["lossy", lossy],
+    ] as const) {
+      const emitted = await runCli(["compare", PHOTO, "--emit", role]);
+      assert.equal(emitted.code, 0);
+      assert.equal(emitted.stdout.length, payload.dataUriLength + 1, `${role} data URI length`);
+      const { mime, bytes } = decodeDataUri(emitted.stdout);
+      assert.equal(mime, payload.mime);
+      assert.equal(bytes.length, payload.bytes);
+      assert.equal(Math.ceil(bytes.length / 3) * 4, payload.base64Length);
+    }
+  });
+
+  test("the emitted lossless PNG holds exactly the source pixels; the JPEG does not", async () => {
+    const source = await rawRgb(readFileSync(PHOTO));
+    const png = decodeDataUri((await runCli(["compare", PHOTO, "--emit", "lossless"])).stdout);
+    assert.ok((await rawRgb(png.bytes)).equals(source));
+    const jpeg = decodeDataUri((await runCli(["compare", PHOTO, "--emit", "lossy"])).stdout);
+    assert.ok(!(await rawRgb(jpeg.bytes)).equals(source));
+  });
+
+  test("--lossless original keeps the source bytes and type", async () => {
+    const jpegSource = fixture("photo.jpg");
+    const report = await json(["compare", jpegSource, "--lossless", "original"]);
+    assert.equal(report.payloads[0]?.mime, "image/jpeg");
+    assert.equal(report.payloads[0]?.bytes, statSync(jpegSource).size);
+    const emitted = decodeDataUri(
+      (await runCli(["compare", jpegSource, "--lossless", "original", "--emit", "lossless"]))
+        .stdout,
+    );
+    assert.ok(emitted.bytes.equals(readFileSync(jpegSource)));
+  });
+
+  test("--quality and --subsampling change the lossy payload as expected", async () => {
+    const q75 = await json(["compare", TEXT]);
+    const q95 = await json(["compare", TEXT, "--quality", "95"]);
+    const s444 = await json(["compare", TEXT, "--subsampling", "4:4:4"]);
+    assert.ok((q95.payloads[1]?.bytes ?? 0) > (q75.payloads[1]?.bytes ?? 0));
+    assert.ok((q95.metrics?.psnr ?? 0) > (q75.metrics?.psnr ?? 0));
+    // Coloured one-pixel text is what 4:2:0 smears: 4:4:4 keeps more of it.
+    assert.ok((s444.metrics?.psnr ?? 0) > (q75.metrics?.psnr ?? 0));
+    assert.ok((s444.metrics?.mismatchedPixels ?? 0) < (q75.metrics?.mismatchedPixels ?? 0));
+  });
+
+  test("gates: exit 1 when one fails, 0 when all pass, each reported with value and limit", async () => {
+    const report = await json(["compare", PHOTO]);
+    const psnr = report.metrics?.psnr ?? 0;
+    const pass = await runCli([
+      "compare",
+      PHOTO,
+      "--min-psnr",
+      String(Math.floor(psnr)),
+      "--min-ssim",
+      "0.1",
+      "--max-mismatch",
+      "100%",
+    ]);
+    assert.equal(pass.code, 0, pass.stdout);
+    assert.match(pass.stdout, /passed: 3 of 3 gates/);
+    const fail = await runCli(["compare", PHOTO, "--min-psnr", String(Math.ceil(psnr)), "--json"]);
+    assert.equal(fail.code, 1);
+    const gate = (JSON.parse(fail.stdout) as JsonReport).gates[0];
+    assert.deepEqual(gate, {
+      gate: "min-psnr",
+      metric: "psnr",
+      limit: Math.ceil(psnr),
+      value: psnr,
+      passed: false,
+    });
+    const mismatch = await json(["compare", PHOTO, "--max-mismatch", "0"]);
+    assert.equal(mismatch.passed, (mismatch.metrics?.mismatchedPixels ?? 0) === 0);
+    const count = await runCli(["compare", PHOTO, "--max-mismatch", "0"]);
+    assert.equal(count.code, mismatch.passed ? 0 : 1);
+  });
+
+  test("--diff writes pixelmatch's diff image at the source size", async () => {
+    const out = join(work, "diff.png");
+    const result = await runCli(["compare", TEXT, "--diff", out]);
+    assert.equal(result.code, 0, result.stderr);
+    const meta = await sharp(out).metadata();
+    const src = await sharp(TEXT).metadata();
+    assert.equal(meta.format, "png");
+    assert.deepEqual([meta.width, meta.height], [src.width, src.height]);
+  });
+
+  test("--diff never overwrites an input and needs an existing folder", async () => {
+    const input = join(work, "input.png");
+    writeFileSync(input, readFileSync(TEXT));
+    const onto = await runCli(["compare", input, "--diff", input]);
+    assert.equal(onto.code, 2);
+    assert.match(onto.stderr, /refusing to overwrite the input/);
+    assert.ok(readFileSync(input).equals(readFileSync(TEXT)), "input untouched");
+    const missing = await runCli(["compare", TEXT, "--diff", join(work, "no/such/dir/d.png")]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /does not exist/);
+  });
+
+  test("large output on a pipe arrives whole", async () => {
+    // A noisy 1500x1500 image: the PNG data URI is several megabytes.
+    const size = 1500;
+    const raw = Buffer.alloc(size * size * 3);
+    let seed = 7;
+    for (let i = 0; i < raw.length; i++) {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      raw[i] = seed & 0xff;
+    }
+    const path = join(work, "noise.png");
+    writeFileSync(
+      path,
+      await sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
+    const report = await json(["compare", path, "--threshold", "0.05"]);
+    const emitted = await runCli(["compare", path, "--emit", "lossless"]);
+    assert.equal(emitted.code, 0);
+    assert.ok((report.payloads[0]?.dataUriLength ?? 0) > 4_000_000);
+    assert.equal(emitted.stdoutBytes.length, (report.payloads[0]?.dataUriLength ?? 0) + 1);
+  });
+});
+
+describe("imgenc compare <a> <b>", () => {
+  test("the same image twice is identical: PSNR null, identical true", async () => {
+    const report = await json(["compare", PHOTO, PHOTO]);
+    assert.equal(report.mode, "pair");
+    assert.equal(report.metrics?.identical, true);
+    assert.equal(report.metrics?.psnr, null);
+    assert.equal(report.metrics?.changedPixels, 0);
+    assert.equal(report.metrics?.ssim, 1);
+    const text = await runCli(["compare", PHOTO, PHOTO, "--min-psnr", "60"]);
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /identical/);
+  });
+
+  test("a file against the data URI a client made from it, read from stdin", async () => {
+    const single = await json(["compare", PHOTO]);
+    const uri = (await runCli(["compare", PHOTO, "--emit", "lossy"])).stdout;
+    const pair = await json(["compare", PHOTO, "-"], uri);
+    assert.equal(pair.sources[1]?.kind, "stdin");
+    assert.equal(pair.payloads[1]?.mime, "image/jpeg");
+    assert.deepEqual(pair.metrics, single.metrics);
+  });
+
+  test("different dimensions are reported, not a crash; a gate then fails", async () => {
+    const report = await json(["compare", PHOTO, TEXT]);
+    assert.equal(report.metrics, null);
+    assert.deepEqual(
+      report.findings.map((f) => f.code),
+      ["dimensions-differ"],
+    );
+    const gated = await runCli(["compare", PHOTO, TEXT, "--min-psnr", "30"]);
+    assert.equal(gated.code, 1);
+    assert.match(gated.stdout, /different dimensions/);
+  });
+
+  test("single-source options are refused with two sources", async () => {
+    const result = await runCli(["compare", PHOTO, PHOTO, "--quality", "90"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--quality applies to one source/);
+  });
+});
+
+describe("imgenc compare: sources over HTTP", () => {
+  let server: Server;
+  let base: string;
+  const photo = readFileSync(PHOTO);
+  before(async () => {
+    server = createServer((req, res) => {
+      if (req.url === "/photo.png") {
+        res.writeHead(200, { "content-type": "image/png" }).end(photo);
+      } else if (req.url === "/moved") {
+        res.writeHead(302, { location: "/photo.png" }).end();
+      } else if (req.url === "/silent") {
+        // Accept and never answer.
+      } else {
+        res.writeHead(404).end("not here");
+      }
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  test("a URL (after a redirect) gives the same metrics as the file", async () => {
+    const local = await json(["compare", PHOTO]);
+    const remote = await json(["compare", `${base}/moved`]);
+    assert.equal(remote.sources[0]?.kind, "url");
+    assert.deepEqual(remote.metrics, local.metrics);
+    assert.deepEqual(remote.payloads, local.payloads);
+  });
+
+  test("404 is exit 2 with the status named in one line", async () => {
+    const result = await runCli(["compare", `${base}/missing.png`]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^imgenc: http:\/\/127\.0\.0\.1:\d+\/missing\.png: .*404.*\n$/);
+  });
+
+  test("a server that never answers ends at --timeout", async () => {
+    const started = Date.now();
+    const result = await runCli(["compare", `${base}/silent`, "--timeout", "0.5"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /timed out/);
+    assert.ok(Date.now() - started < 10_000);
+  });
+
+  test("a body over --max-input-bytes is refused", async () => {
+    const result = await runCli(["compare", `${base}/photo.png`, "--max-input-bytes", "10k"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /limit/);
+  });
+});
+
+describe("imgenc compare: bad input and usage", () => {
+  const oneLine = (stderr: string) => {
+    assert.equal(stderr.trimEnd().split("\n").length, 1, `one line: ${stderr}`);
+    assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
+  };
+
+  test("a missing file", async () => {
+    const result = await runCli(["compare", "no-such-file.png"]);
+    assert.equal(result.code, 2);
+    oneLine(result.stderr);
+    assert.match(result.stderr, /no-such-file\.png/);
+  });
+
+  test("bytes that are not an image", async () => {
+    const path = join(work, "page.png");
+    writeFileSync(path, "<!DOCTYPE html><html><body>502 Bad Gateway</body></html>");
+    const result = await runCli(["compare", path]);
+    assert.equal(result.code, 2);
+    oneLine(result.stderr);
+    assert.match(result.stderr, /page\.png: .*HTML/);
+  });
+
+  test("--debug adds the stack trace", async () => {
+    const path = join(work, "junk.bin");
+    writeFileSync(path, "junk junk junk");
+    const result = await runCli(["compare", path, "--debug"]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /\n\s+at /);
+  });
+
+  test("bad option values and unknown options are usage errors", async () => {
+    for (const args of [
+      ["--quality", "0"],
+      ["--quality", "abc"],
+      ["--threshold", "2"],
+      ["--subsampling", "4:1:1"],
+      ["--max-mismatch", "lots"],
+      ["--no-such-flag"],
+    ]) {
+      const result = await runCli(["compare", PHOTO, ...args]);
+      assert.equal(result.code, 2, args.join(" "));
+      assert.equal(result.stdout, "");
+      assert.match(result.stderr, /error:/);
+    }
+  });
+
+  test("--emit with --json is refused", async () => {
+    const result = await runCli(["compare", PHOTO, "--emit", "lossy", "--json"]);
+    assert.equal(result.code, 2);
+    oneLine(result.stderr);
+  });
+
+  test("--help and --version exit 0", async () => {
+    const help = await runCli(["compare", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--min-psnr/);
+    const version = await runCli(["--version"]);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+});

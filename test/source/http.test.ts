@@ -1,0 +1,425 @@
+import assert from "node:assert/strict";
+import { promises as dns } from "node:dns";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { after, describe, it } from "node:test";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
+import sharp from "sharp";
+import { ImgencError } from "../../src/errors.js";
+import { closeHttpAgent, fetchUrl } from "../../src/source/http.js";
+
+// If the machine running the tests has a proxy configured, loopback must still be direct.
+process.env.no_proxy = [process.env.no_proxy ?? process.env.NO_PROXY, "127.0.0.1"]
+  .filter(Boolean)
+  .join(",");
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface TestServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+async function startServer(handler: Handler): Promise<TestServer> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Hanging test handlers keep sockets open; close() alone would wait for them.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function withServer(handler: Handler, fn: (base: string) => Promise<void>): Promise<void> {
+  const server = await startServer(handler);
+  try {
+    await fn(server.url);
+  } finally {
+    await server.close();
+  }
+}
+
+function isCode(code: string) {
+  return (error: unknown) => {
+    assert.ok(error instanceof ImgencError, `expected ImgencError, got ${String(error)}`);
+    assert.equal(error.code, code, `message was: ${error.message}`);
+    return true;
+  };
+}
+
+const png = await sharp({
+  create: { width: 2, height: 2, channels: 3, background: "#f00" },
+})
+  .png()
+  .toBuffer();
+
+after(() => closeHttpAgent());
+
+describe("fetchUrl", () => {
+  it("returns the body, final URL and content type of a 200", async () => {
+    let seen: IncomingHttpHeaders | undefined;
+    await withServer(
+      (req, res) => {
+        seen = req.headers;
+        res.writeHead(200, { "content-type": "image/png" }).end(png);
+      },
+      async (base) => {
+        const result = await fetchUrl(`${base}/img.png`);
+        assert.ok(result.bytes.equals(png));
+        assert.equal(result.finalUrl, `${base}/img.png`);
+        assert.equal(result.contentType, "image/png");
+        assert.equal(seen?.["user-agent"], "imgenc");
+        assert.equal(seen?.accept, "image/*,*/*;q=0.8");
+      },
+    );
+  });
+
+  describe("redirects", () => {
+    // /r/N redirects to /r/N-1; /r/0 is the image. /loop/a <-> /loop/b; /self -> /self.
+    const redirects: Handler = (req, res) => {
+      const url = req.url ?? "/";
+      const hop = /^\/r\/(\d+)$/.exec(url);
+      if (hop) {
+        const n = Number(hop[1]);
+        if (n === 0) res.writeHead(200, { "content-type": "image/png" }).end(png);
+        else res.writeHead(302, { location: `/r/${n - 1}` }).end("moved");
+        return;
+      }
+      if (url === "/loop/a") return void res.writeHead(302, { location: "/loop/b" }).end();
+      if (url === "/loop/b") return void res.writeHead(301, { location: "/loop/a" }).end();
+      if (url === "/self") return void res.writeHead(307, { location: "/self" }).end();
+      res.writeHead(404).end();
+    };
+
+    it("follows a chain of 3 and reports the final URL", async () => {
+      await withServer(redirects, async (base) => {
+        const result = await fetchUrl(`${base}/r/3`);
+        assert.ok(result.bytes.equals(png));
+        assert.equal(result.finalUrl, `${base}/r/0`);
+      });
+    });
+
+    it("follows exactly 5", async () => {
+      await withServer(redirects, async (base) => {
+        const result = await fetchUrl(`${base}/r/5`);
+        assert.equal(result.finalUrl, `${base}/r/0`);
+      });
+    });
+
+    it("fails on the 6th", async () => {
+      await withServer(redirects, async (base) => {
+        await assert.rejects(fetchUrl(`${base}/r/6`), (error) => {
+          isCode("too-many-redirects")(error);
+          assert.match((error as Error).message, /more than 5 redirects/);
+          return true;
+        });
+      });
+    });
+
+    it("fails on a loop between two URLs and on a self-redirect", async () => {
+      await withServer(redirects, async (base) => {
+        await assert.rejects(fetchUrl(`${base}/loop/a`), isCode("too-many-redirects"));
+        await assert.rejects(fetchUrl(`${base}/self`), isCode("too-many-redirects"));
+      });
+    });
+  });
+
+  it("reports 404 and 500 as http-status with the code", async () => {
+    await withServer(
+      (req, res) => {
+        const status = req.url === "/missing" ? 404 : 500;
+        res.writeHead(status, { "content-type": "text/html" }).end("<h1>nope</h1>");
+      },
+      async (base) => {
+        await assert.rejects(fetchUrl(`${base}/missing`), (error) => {
+          isCode("http-status")(error);
+          assert.match((error as Error).message, /404/);
+          return true;
+        });
+        await assert.rejects(fetchUrl(`${base}/boom`), (error) => {
+          isCode("http-status")(error);
+          assert.match((error as Error).message, /500/);
+          return true;
+        });
+      },
+    );
+  });
+
+  it("times out when the server accepts but never answers", async () => {
+    await withServer(
+      () => {},
+      async (base) => {
+        const start = performance.now();
+        await assert.rejects(fetchUrl(`${base}/`, { timeoutMs: 300 }), isCode("timeout"));
+        assert.ok(performance.now() - start < 3000, "deadline was not enforced");
+      },
+    );
+  });
+
+  it("times out on a body that drips one byte every 100 ms", async () => {
+    const timers = new Set<NodeJS.Timeout>();
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "image/png", "content-length": "100" });
+        const timer = setInterval(() => res.write("x"), 100);
+        timers.add(timer);
+        res.on("close", () => clearInterval(timer));
+      },
+      async (base) => {
+        const start = performance.now();
+        await assert.rejects(fetchUrl(`${base}/`, { timeoutMs: 500 }), isCode("timeout"));
+        assert.ok(performance.now() - start < 3000, "the body was not cut off at the deadline");
+      },
+    );
+    for (const timer of timers) clearInterval(timer);
+  });
+
+  it("rejects a Content-Length above the cap without reading the body", async () => {
+    await withServer(
+      (_req, res) => {
+        // Headers only: if the client waited for the body it would hit the timeout instead.
+        res.writeHead(200, { "content-type": "image/png", "content-length": "200000" });
+        res.flushHeaders();
+      },
+      async (base) => {
+        await assert.rejects(
+          fetchUrl(`${base}/`, { maxInputBytes: 100_000, timeoutMs: 5000 }),
+          isCode("too-large"),
+        );
+      },
+    );
+  });
+
+  it("stops reading an endless chunked body once it passes the cap", async () => {
+    let serverSawClose: () => void = () => {};
+    const closed = new Promise<void>((resolve) => {
+      serverSawClose = resolve;
+    });
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "image/png" });
+        const chunk = Buffer.alloc(16 * 1024, 1);
+        let open = true;
+        res.on("close", () => {
+          open = false;
+          serverSawClose();
+        });
+        const pump = () => {
+          while (open && res.write(chunk)) {}
+          if (open) res.once("drain", pump);
+        };
+        pump();
+      },
+      async (base) => {
+        const start = performance.now();
+        await assert.rejects(
+          fetchUrl(`${base}/`, { maxInputBytes: 100_000, timeoutMs: 10_000 }),
+          isCode("too-large"),
+        );
+        assert.ok(performance.now() - start < 2000, "reading did not stop at the cap");
+        await closed; // the client hung up, so the server stopped sending
+      },
+    );
+  });
+
+  it("maps a refused connection to network", async () => {
+    const server = await startServer(() => {});
+    const url = `${server.url}/`;
+    await server.close();
+    await assert.rejects(fetchUrl(url, { timeoutMs: 2000 }), (error) => {
+      isCode("network")(error);
+      assert.match((error as Error).message, /refused/);
+      return true;
+    });
+  });
+
+  it("maps a reset in the middle of the body to network", async () => {
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "image/png", "content-length": "1000" });
+        res.write(Buffer.alloc(100, 7), () => res.socket?.destroy());
+      },
+      async (base) => {
+        await assert.rejects(fetchUrl(`${base}/`, { timeoutMs: 2000 }), (error) => {
+          isCode("network")(error);
+          assert.match((error as Error).message, /while reading the body/);
+          return true;
+        });
+      },
+    );
+  });
+
+  it("maps a connection closed before any response to network", async () => {
+    await withServer(
+      (req) => req.socket.destroy(),
+      async (base) => {
+        await assert.rejects(fetchUrl(`${base}/`, { timeoutMs: 2000 }), isCode("network"));
+      },
+    );
+  });
+
+  it("decompresses gzip, deflate and br bodies", async () => {
+    const encoded: Record<string, Buffer> = {
+      gzip: gzipSync(png),
+      deflate: deflateSync(png),
+      br: brotliCompressSync(png),
+    };
+    await withServer(
+      (req, res) => {
+        const encoding = (req.url ?? "/").slice(1);
+        res
+          .writeHead(200, { "content-type": "image/png", "content-encoding": encoding })
+          .end(encoded[encoding]);
+      },
+      async (base) => {
+        for (const encoding of Object.keys(encoded)) {
+          const { bytes } = await fetchUrl(`${base}/${encoding}`);
+          assert.ok(bytes.equals(png), `${encoding} body differs`);
+        }
+      },
+    );
+  });
+
+  it("applies the cap to decompressed bytes", async () => {
+    const bomb = gzipSync(Buffer.alloc(1024 * 1024));
+    assert.ok(bomb.length < 100_000);
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { "content-encoding": "gzip" }).end(bomb);
+      },
+      async (base) => {
+        await assert.rejects(fetchUrl(`${base}/`, { maxInputBytes: 100_000 }), isCode("too-large"));
+      },
+    );
+  });
+
+  it("reports a corrupt gzip body as network", async () => {
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { "content-encoding": "gzip" }).end(Buffer.from("not gzip at all"));
+      },
+      async (base) => {
+        await assert.rejects(fetchUrl(`${base}/`), isCode("network"));
+      },
+    );
+  });
+
+  it("rejects an unsupported Content-Encoding and a redirect off http(s) as network", async () => {
+    await withServer(
+      (req, res) => {
+        if (req.url === "/ftp") res.writeHead(302, { location: "ftp://127.0.0.1/x.png" }).end();
+        else res.writeHead(200, { "content-encoding": "zstd" }).end(Buffer.alloc(10));
+      },
+      async (base) => {
+        await assert.rejects(fetchUrl(`${base}/zstd`), isCode("network"));
+        await assert.rejects(fetchUrl(`${base}/ftp`), isCode("network"));
+      },
+    );
+  });
+
+  it("reports an empty 200 body as empty", async () => {
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "image/png" }).end();
+      },
+      async (base) => {
+        await assert.rejects(fetchUrl(`${base}/`), isCode("empty"));
+      },
+    );
+  });
+
+  it("rejects non-http URLs and malformed URLs as usage", async () => {
+    await assert.rejects(fetchUrl("ftp://127.0.0.1/x.png"), isCode("usage"));
+    await assert.rejects(fetchUrl("http://"), isCode("usage"));
+  });
+
+  it("maps a DNS failure to network", async (t) => {
+    // Only meaningful where the resolver answers; a sandbox without DNS would just time out.
+    const answered = await Promise.race([
+      dns.lookup("imgenc-test.invalid").then(
+        () => false,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref()),
+    ]);
+    if (!answered) return t.skip("the resolver does not answer for .invalid names");
+    await assert.rejects(fetchUrl("http://imgenc-test.invalid/x.png", { timeoutMs: 3000 }), (e) => {
+      isCode("network")(e);
+      assert.match((e as Error).message, /cannot resolve host imgenc-test\.invalid/);
+      return true;
+    });
+  });
+
+  describe("proxy variables", () => {
+    const saved = { ...process.env };
+    const restore = async () => {
+      for (const key of ["http_proxy", "https_proxy", "no_proxy"]) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+      await closeHttpAgent(); // the agent reads the proxy variables when it is created
+    };
+
+    it("sends http:// requests through http_proxy", async () => {
+      // The "proxy" answers itself: it only has to see the absolute-form request line.
+      let requested: string | undefined;
+      await withServer(
+        (req, res) => {
+          requested = req.url;
+          res.writeHead(200, { "content-type": "image/png" }).end(png);
+        },
+        async (proxy) => {
+          await closeHttpAgent();
+          try {
+            process.env.http_proxy = proxy;
+            process.env.no_proxy = "";
+            const { bytes } = await fetchUrl("http://images.example/cat.png", {
+              timeoutMs: 2000,
+            });
+            assert.ok(bytes.equals(png));
+            assert.equal(requested, "http://images.example/cat.png");
+          } finally {
+            await restore();
+          }
+        },
+      );
+    });
+
+    it("fails fast when the https proxy drops the CONNECT", async () => {
+      let tunnels = 0;
+      const proxy = await startServer(() => {});
+      proxy.server.on("connect", (_req, socket: Socket) => {
+        tunnels++;
+        socket.destroy();
+      });
+      await closeHttpAgent();
+      try {
+        process.env.https_proxy = proxy.url;
+        process.env.no_proxy = "";
+        const start = performance.now();
+        await assert.rejects(
+          fetchUrl("https://images.example/cat.png", { timeoutMs: 2000 }),
+          isCode("network"),
+        );
+        assert.ok(performance.now() - start < 2000);
+        assert.equal(tunnels, 1, "the CONNECT was retried");
+      } finally {
+        await restore();
+        await proxy.close();
+      }
+    });
+  });
+});
