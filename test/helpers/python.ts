@@ -19,7 +19,7 @@ export function pythonMissing(modules: string[]): string | null {
       ? `${PYTHON} not found`
       : result.status === 0
         ? null
-        : `${PYTHON} lacks ${modules.join(", ")} (apt-get install python3-pil python3-numpy)`;
+        : `${PYTHON} lacks ${modules.join(", ")} (apt-get install python3-pil python3-numpy python3-skimage)`;
   cache.set(key, reason);
   return reason;
 }
