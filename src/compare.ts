@@ -1,4 +1,4 @@
-import { ImgencError } from "./errors.js";
+import { withInput } from "./errors.js";
 import type { Finding } from "./findings/types.js";
 import { evaluateGates, type GateResult, type Gates } from "./gates.js";
 import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
@@ -120,15 +120,8 @@ function payloadReport(payload: Payload): PayloadReport {
 }
 
 /** Decode failures are about the source: name it in the error. */
-async function decodeSource(source: Source, options: DecodeOptions): Promise<DecodedImage> {
-  try {
-    return await decode(source.bytes, options);
-  } catch (error) {
-    if (error instanceof ImgencError && error.input === undefined) {
-      throw new ImgencError(error.code, error.message, { input: source.input, cause: error });
-    }
-    throw error;
-  }
+function decodeSource(source: Source, options: DecodeOptions): Promise<DecodedImage> {
+  return withInput(source.input, decode(source.bytes, options));
 }
 
 function assemble(

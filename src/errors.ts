@@ -17,6 +17,7 @@ export type ErrorCode =
   | "bad-data-uri"
   | "not-image"
   | "decode"
+  | "cannot-fit"
   | "output";
 
 export class ImgencError extends Error {
@@ -39,4 +40,16 @@ export class ImgencError extends Error {
 
 export function isImgencError(error: unknown): error is ImgencError {
   return error instanceof ImgencError;
+}
+
+/** Names the input on errors raised by code that works on bytes and does not know it. */
+export async function withInput<T>(input: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ImgencError && error.input === undefined) {
+      throw new ImgencError(error.code, error.message, { input, cause: error });
+    }
+    throw error;
+  }
 }

@@ -100,5 +100,58 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     },
   );
 
+  const encode = program
+    .command("encode")
+    .summary("print an image as a data URI, bare base64 or an API request part")
+    .description(
+      "Print one data URI for <source> on stdout: a lossless PNG by default, the Pillow-default\n" +
+        "JPEG with --lossy, or another encoding. --max-bytes and --max-side shrink the image (and\n" +
+        "lower a lossy quality) until it fits, saying on stderr what was done.",
+    )
+    .argument("<source>", "image path, URL, data: URI or -")
+    .option("--lossy", "the JPEG Pillow's default save writes (quality 75, 4:2:0)")
+    .addOption(
+      new Option(
+        "--lossless <mode>",
+        "PNG written by sharp, or the untouched source bytes",
+      ).choices(["png", "original"]),
+    )
+    .addOption(
+      new Option("--format <format>", "encode as this format").choices(["png", "jpeg", "webp"]),
+    )
+    .option(
+      "-q, --quality <1-100>",
+      "JPEG or WebP quality",
+      numberIn(1, 100, { integer: true }),
+      75,
+    )
+    .addOption(
+      new Option("--subsampling <mode>", "JPEG chroma subsampling")
+        .choices(["4:2:0", "4:4:4"])
+        .default("4:2:0"),
+    )
+    .option("--base64", "print bare base64 instead of a data URI")
+    .addOption(
+      new Option("--request <api>", "print the JSON image content part that API expects").choices([
+        "openai",
+        "anthropic",
+      ]),
+    )
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .option(
+      "--max-bytes <size>",
+      "largest payload in bytes (e.g. 5MB): shrink or lower quality to fit",
+      byteSize,
+    )
+    .option(
+      "--max-side <px>",
+      "largest width or height: shrink to fit, never enlarge",
+      numberIn(1, 1_000_000, { integer: true }),
+    );
+  addSourceOptions(encode).action(async (source: string, _opts, command: Command) => {
+    const { runEncode } = await import("./commands/encode.js");
+    setExitCode(await runEncode(source, command, io));
+  });
+
   return program;
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import { fixture, runCli } from "../helpers/cli.js";
+import { noisePng } from "../helpers/images.js";
 
 const PHOTO = fixture("photo.png");
 const TEXT = fixture("text-and-lines.png");
@@ -210,21 +211,8 @@ describe("imgenc compare <source>", () => {
   test("large output on a pipe arrives whole", async () => {
     // A noisy 1500x1500 image: the PNG data URI is several megabytes.
     const size = 1500;
-    const raw = Buffer.alloc(size * size * 3);
-    let seed = 7;
-    for (let i = 0; i < raw.length; i++) {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      raw[i] = seed & 0xff;
-    }
     const path = join(work, "noise.png");
-    writeFileSync(
-      path,
-      await sharp(raw, { raw: { width: size, height: size, channels: 3 } })
-        .png()
-        .toBuffer(),
-    );
+    writeFileSync(path, await noisePng(size, size));
     const report = await json(["compare", path, "--threshold", "0.05"]);
     const emitted = await runCli(["compare", path, "--emit", "lossless"]);
     assert.equal(emitted.code, 0);

@@ -1,0 +1,55 @@
+import { ImgencError, withInput } from "./errors.js";
+import { type DecodeOptions, decode } from "./image/decode.js";
+import { type Budget, type BudgetSteps, fitBudget } from "./payload/budget.js";
+import type { EncodeSettings } from "./payload/encode.js";
+import { originalPayload } from "./payload/lossless.js";
+import type { Payload } from "./payload/types.js";
+import { readSource } from "./source/index.js";
+import type { Source, SourceOptions } from "./source/types.js";
+
+/** Formats that OpenAI, Anthropic and the Pillow-based servers all accept as sent. */
+export const API_FORMATS = ["png", "jpeg", "webp", "gif"] as const;
+
+export interface EncodeOptions extends SourceOptions, DecodeOptions, Budget {
+  /** Re-encode with these settings, or keep the source bytes ("original"). */
+  encoding: EncodeSettings | "original";
+}
+
+export interface EncodeResult {
+  source: Source;
+  payload: Payload;
+  steps: BudgetSteps;
+}
+
+/** Reads a source and builds one payload from it, within the budget when one is given. */
+export async function encode(spec: string, options: EncodeOptions): Promise<EncodeResult> {
+  const source = await readSource(spec, options);
+  const image = await withInput(source.input, decode(source.bytes, options));
+  if (options.encoding === "original") {
+    const format = image.info.format;
+    if (!(API_FORMATS as readonly string[]).includes(format)) {
+      throw new ImgencError(
+        "usage",
+        `--lossless original keeps ${format.toUpperCase()} bytes, which model APIs do not accept (PNG, JPEG, WebP, GIF); drop it to get a PNG`,
+        { input: source.input },
+      );
+    }
+    const payload = originalPayload(image, source.bytes);
+    const over =
+      options.maxBytes !== undefined && payload.bytes.length > options.maxBytes
+        ? `${payload.bytes.length} bytes, over --max-bytes ${options.maxBytes}`
+        : options.maxSide !== undefined && Math.max(image.width, image.height) > options.maxSide
+          ? `${image.width}x${image.height}, over --max-side ${options.maxSide}`
+          : undefined;
+    if (over !== undefined) {
+      throw new ImgencError(
+        "cannot-fit",
+        `the original bytes are ${over}; drop --lossless original to let imgenc re-encode`,
+        { input: source.input },
+      );
+    }
+    return { source, payload, steps: {} };
+  }
+  const fitted = await withInput(source.input, fitBudget(image, options.encoding, options));
+  return { source, payload: fitted.payload, steps: fitted.steps };
+}
