@@ -153,5 +153,21 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     setExitCode(await runEncode(source, command, io));
   });
 
+  const inspect = program
+    .command("inspect")
+    .summary("say what an image or data URI really holds, and lint data URIs")
+    .description(
+      "Report the container sniffed from the bytes, size, channels, bit depth, colour space, ICC\n" +
+        "profile, EXIF orientation, alpha, frames, interlacing, JPEG subsampling and estimated\n" +
+        "quality, and payload sizes. Data URIs (argument or stdin) are linted: exit 1 when a\n" +
+        "finding is an error.",
+    )
+    .argument("<source>", "image path, URL, data: URI or -")
+    .option("--json", "print one JSON document on stdout");
+  addSourceOptions(inspect).action(async (source: string, _opts, command: Command) => {
+    const { runInspect } = await import("./commands/inspect.js");
+    setExitCode(await runInspect(source, command, io));
+  });
+
   return program;
 }

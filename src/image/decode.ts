@@ -1,6 +1,7 @@
 import type { Metadata, Sharp, SharpOptions } from "sharp";
 import { ImgencError } from "../errors.js";
 import { mimeForFormat, sniffFormat } from "./format.js";
+import { type IccSummary, readIcc } from "./icc.js";
 import {
   gifTransparentColour,
   pillowCmyk,
@@ -28,6 +29,8 @@ export interface ImageInfo {
   space: string;
   hasAlpha: boolean;
   hasIccProfile: boolean;
+  /** Header and description of the embedded ICC profile, which decoding ignores. */
+  iccProfile: IccSummary | undefined;
   /** EXIF orientation (1-8), when the file carries one. */
   orientation: number | undefined;
   pages: number;
@@ -98,6 +101,7 @@ function toInfo(meta: Metadata): ImageInfo {
     space: meta.space,
     hasAlpha: meta.hasAlpha,
     hasIccProfile: meta.hasProfile,
+    iccProfile: readIcc(meta.icc),
     orientation: meta.orientation,
     pages: meta.pages ?? 1,
     progressive: meta.isProgressive,

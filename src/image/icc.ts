@@ -40,7 +40,8 @@ function description(bytes: Uint8Array, offset: number, size: number): string | 
 
 /** Reads an ICC profile's header and description; undefined when the bytes are no profile. */
 export function readIcc(bytes: Uint8Array | undefined): IccSummary | undefined {
-  if (bytes === undefined || bytes.length < 132 || ascii(bytes, 36, 40) !== "acsp") return undefined;
+  if (bytes === undefined || bytes.length < 132 || ascii(bytes, 36, 40) !== "acsp")
+    return undefined;
   const major = bytes[8] as number;
   const minor = bytes[9] as number;
   const summary: IccSummary = {

@@ -9,7 +9,7 @@ export { dataUriInput, parseDataUri } from "./datauri.js";
 export { readFileSource } from "./file.js";
 export { closeHttpAgent, type FetchResult, fetchUrl, MAX_REDIRECTS } from "./http.js";
 export { formatBytes, readCapped } from "./limit.js";
-export { readStdin } from "./stdin.js";
+export { readStdin, readStdinRaw } from "./stdin.js";
 export * from "./types.js";
 
 /** "scheme://" for anything we do not handle; a Windows "C:\\" path does not match. */

@@ -24,6 +24,24 @@ function looksLikeDataUri(bytes: Buffer): boolean {
 }
 
 /**
+ * Reads all of stdin without interpreting it: `text` is set (trimmed, BOM dropped) when the
+ * bytes are data-URI text rather than an image.
+ */
+export async function readStdinRaw(
+  stream: AsyncIterable<Uint8Array | string>,
+  opts: SourceOptions = {},
+): Promise<{ raw: Buffer; text?: string }> {
+  const maxBytes = opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  const raw = await readCapped(stream, maxBytes, STDIN_INPUT);
+  if (raw.length === 0) throw new ImgencError("empty", "stdin is empty", { input: STDIN_INPUT });
+  if (raw.every(isSpace)) {
+    throw new ImgencError("empty", "stdin is empty (only whitespace)", { input: STDIN_INPUT });
+  }
+  // trim() also drops a leading BOM (U+FEFF).
+  return looksLikeDataUri(raw) ? { raw, text: raw.toString("utf8").trim() } : { raw };
+}
+
+/**
  * Reads all of stdin. Text starting with "data:" is parsed as a data URI (so
  * `echo "data:..." | imgenc -` works, trailing newline and all); anything else is image bytes.
  */
@@ -31,14 +49,8 @@ export async function readStdin(
   stream: AsyncIterable<Uint8Array | string>,
   opts: SourceOptions = {},
 ): Promise<{ bytes: Buffer; dataUri?: DataUriInfo }> {
-  const maxBytes = opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
-  const raw = await readCapped(stream, maxBytes, STDIN_INPUT);
-  if (raw.length === 0) throw new ImgencError("empty", "stdin is empty", { input: STDIN_INPUT });
-  if (raw.every(isSpace)) {
-    throw new ImgencError("empty", "stdin is empty (only whitespace)", { input: STDIN_INPUT });
-  }
-  if (!looksLikeDataUri(raw)) return { bytes: raw };
-  // trim() also drops a leading BOM (U+FEFF).
-  const { bytes, info } = parseDataUri(raw.toString("utf8").trim(), STDIN_INPUT);
+  const { raw, text } = await readStdinRaw(stream, opts);
+  if (text === undefined) return { bytes: raw };
+  const { bytes, info } = parseDataUri(text, STDIN_INPUT);
   return { bytes, dataUri: info };
 }

@@ -13,7 +13,8 @@ export function pythonMissing(modules: string[]): string | null {
   const key = modules.join(",");
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
-  const result = spawnSync(PYTHON, ["-c", `import ${modules.join(", ")}`], { encoding: "utf8" });
+  const check = modules.length === 0 ? "pass" : `import ${modules.join(", ")}`;
+  const result = spawnSync(PYTHON, ["-c", check], { encoding: "utf8" });
   const reason =
     result.error !== undefined
       ? `${PYTHON} not found`

@@ -1,9 +1,9 @@
 import { stripVTControlCharacters as plain } from "node:util";
 import type { ChalkInstance } from "chalk";
 import type { CompareReport, PayloadReport, SourceReport } from "../../compare.js";
-import type { Finding } from "../../findings/types.js";
 import type { GateResult } from "../../gates.js";
 import type { Metrics } from "../../metrics/report.js";
+import { findingsBlock } from "./findings.js";
 import { bytes, count, percent, ratio } from "./numbers.js";
 
 function table(rows: string[][], color: ChalkInstance): string[] {
@@ -84,12 +84,6 @@ function metricRows(m: Metrics, c: ChalkInstance): string[] {
   );
 }
 
-function findingLine(f: Finding, c: ChalkInstance): string {
-  const mark =
-    f.severity === "error" ? c.red("✖") : f.severity === "warning" ? c.yellow("▲") : c.cyan("i");
-  return `  ${mark} ${f.message} ${c.dim(`[${f.code}]`)}`;
-}
-
 function gateLine(g: GateResult, measured: boolean, c: ChalkInstance): string {
   const name = { "min-psnr": "PSNR", "min-ssim": "SSIM", "max-mismatch": "pixelmatch" }[g.gate];
   const shown = (v: number) =>
@@ -132,10 +126,7 @@ export function formatCompare(report: CompareReport, c: ChalkInstance): string {
   } else {
     lines.push(c.bold("difference: not measured (different dimensions)"));
   }
-  if (report.findings.length > 0) {
-    lines.push("", c.bold("findings"));
-    lines.push(...report.findings.map((f) => findingLine(f, c)));
-  }
+  lines.push(...findingsBlock(report.findings, c));
   if (report.gates.length > 0) {
     lines.push("", c.bold("gates"));
     lines.push(...report.gates.map((g) => gateLine(g, report.metrics !== null, c)));

@@ -1,0 +1,103 @@
+import type { ChalkInstance } from "chalk";
+import type { InspectReport } from "../../inspect.js";
+import { findingsBlock } from "./findings.js";
+import { count, percent } from "./numbers.js";
+
+const ORIENTATION = [
+  "",
+  "1 (normal)",
+  "2 (mirrored)",
+  "3 (rotated 180°)",
+  "4 (mirrored vertically)",
+  "5 (mirrored, rotated 90° CW)",
+  "6 (rotated 90° CW)",
+  "7 (mirrored, rotated 90° CCW)",
+  "8 (rotated 90° CCW)",
+];
+
+function rows(report: InspectReport): [string, string][] {
+  const out: [string, string][] = [];
+  out.push([
+    "container",
+    report.container === null
+      ? "unknown"
+      : `${report.container.toUpperCase()} (${report.mime ?? "?"})`,
+  ]);
+  if (report.dataUri) {
+    const d = report.dataUri;
+    const declared = d.declaredMime === "" ? "no media type" : d.declaredMime;
+    out.push([
+      "declared",
+      `${declared}${d.mimeMatches ? " (matches the bytes)" : " (does not match the bytes)"}${d.base64 ? "" : ", not base64"}`,
+    ]);
+  }
+  if (report.url) {
+    out.push(["final URL", report.url.finalUrl]);
+    out.push(["content type", report.url.contentType ?? "none"]);
+  }
+  const image = report.image;
+  if (image) {
+    out.push(["size", `${image.width}x${image.height}`]);
+    out.push([
+      "pixels",
+      `${image.channels} channel${image.channels === 1 ? "" : "s"}, ${image.bitDepth}-bit, ${image.colourSpace}${image.palette ? ", palette" : ""}`,
+    ]);
+    const icc = image.iccProfile;
+    out.push([
+      "ICC profile",
+      icc
+        ? `${icc.description ?? "(no description)"} (${icc.colourSpace}, v${icc.version})`
+        : "none",
+    ]);
+    out.push([
+      "orientation",
+      image.orientation === null
+        ? "none"
+        : (ORIENTATION[image.orientation] ?? String(image.orientation)),
+    ]);
+    const a = image.alpha;
+    out.push([
+      "alpha",
+      !a.channel
+        ? "none"
+        : a.translucentPixels === null || a.translucentShare === null
+          ? "channel present (pixels not decoded)"
+          : a.translucentPixels === 0
+            ? "channel present, every pixel opaque"
+            : `${count(a.translucentPixels)} pixels not fully opaque (${percent(a.translucentShare)})`,
+    ]);
+    out.push(["frames", String(image.frames)]);
+    out.push(["progressive", image.progressive ? "yes (interlaced)" : "no"]);
+  }
+  const jpeg = report.jpeg;
+  if (jpeg) {
+    const quality =
+      jpeg.quality === null
+        ? "non-standard tables"
+        : `quality ${jpeg.quality}${jpeg.standardTables ? " (standard IJG tables)" : " (approximate: tables near the IJG scale)"}`;
+    out.push([
+      "JPEG",
+      `${jpeg.greyscale ? "greyscale" : (jpeg.subsampling ?? "?")}, ${quality}${jpeg.arithmetic ? ", arithmetic coding" : ""}`,
+    ]);
+  }
+  const s = report.sizes;
+  if (s) {
+    out.push([
+      "bytes",
+      `${count(s.bytes)}; base64 ${count(s.base64Length)}; data URI ${count(s.dataUriLength)}`,
+    ]);
+  }
+  if (report.dataUri) out.push(["as given", `${count(report.dataUri.length)} characters`]);
+  return out;
+}
+
+export function formatInspect(report: InspectReport, c: ChalkInstance): string {
+  const table = rows(report);
+  const width = Math.max(...table.map(([name]) => name.length));
+  const lines = [
+    c.bold(report.input),
+    ...table.map(([name, value]) => `  ${c.dim(name.padEnd(width))}  ${value}`),
+    ...findingsBlock(report.findings, c),
+  ];
+  return `${lines.join("\n")}\n`;
+}

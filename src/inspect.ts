@@ -1,0 +1,226 @@
+import { ImgencError, withInput } from "./errors.js";
+import { type DataUriLint, lintDataUri } from "./findings/datauri.js";
+import type { Finding } from "./findings/types.js";
+import { type DecodeOptions, decode, type ImageInfo, readInfo } from "./image/decode.js";
+import { mimeForFormat, type SniffedFormat, sniffFormat } from "./image/format.js";
+import type { IccSummary } from "./image/icc.js";
+import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
+import { base64Length, dataUriLength } from "./payload/datauri.js";
+import { dataUriInput, readSource, readStdinRaw } from "./source/index.js";
+import type { SourceKind, SourceOptions } from "./source/types.js";
+
+export interface InspectOptions extends SourceOptions, DecodeOptions {}
+
+export interface ImageDetails {
+  format: string;
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: number;
+  colourSpace: string;
+  palette: boolean;
+  iccProfile: IccSummary | null;
+  /** EXIF orientation 1-8; null when the file has none. */
+  orientation: number | null;
+  /** Pixel counts are null when the pixels could not be decoded (see the findings). */
+  alpha: { channel: boolean; translucentPixels: number | null; translucentShare: number | null };
+  frames: number;
+  progressive: boolean;
+}
+
+export interface JpegDetails {
+  /** "4:4:4", "4:2:0", ...; null for greyscale. */
+  subsampling: string | null;
+  greyscale: boolean;
+  /** Estimated from the quantisation tables; null for tables that fit no IJG quality. */
+  quality: number | null;
+  standardTables: boolean;
+  arithmetic: boolean;
+}
+
+/** Plain data: JSON.stringify of it is the `inspect --json` document. */
+export interface InspectReport {
+  input: string;
+  kind: SourceKind;
+  /** Container sniffed from the bytes, whatever any name or header claims. */
+  container: SniffedFormat | null;
+  mime: string | null;
+  dataUri?: { length: number; declaredMime: string; mimeMatches: boolean; base64: boolean };
+  url?: { finalUrl: string; contentType: string | null };
+  /** null when the bytes are no image imgenc can read. */
+  image: ImageDetails | null;
+  jpeg?: JpegDetails;
+  /** Of the image bytes, and of a correct data URI for them. */
+  sizes: { bytes: number; base64Length: number; dataUriLength: number } | null;
+  findings: Finding[];
+  /** No error-level finding. */
+  passed: boolean;
+}
+
+interface Read {
+  input: string;
+  kind: SourceKind;
+  bytes: Buffer | undefined;
+  lint?: DataUriLint;
+  /** Length of the data-URI text, when the source was one. */
+  textLength?: number;
+  url?: InspectReport["url"];
+}
+
+async function read(spec: string, options: InspectOptions): Promise<Read> {
+  // Data URIs are linted from their text, so a broken one is reported, not refused.
+  if (/^data:/i.test(spec)) {
+    const lint = lintDataUri(spec);
+    return {
+      input: dataUriInput(spec),
+      kind: "data-uri",
+      bytes: lint.bytes,
+      lint,
+      textLength: spec.length,
+    };
+  }
+  if (spec === "-") {
+    if (options.stdin === undefined)
+      throw new ImgencError("usage", "no stdin stream", { input: "-" });
+    const { raw, text } = await readStdinRaw(options.stdin, options);
+    if (text === undefined) return { input: "-", kind: "stdin", bytes: raw };
+    const lint = lintDataUri(text);
+    return { input: "-", kind: "stdin", bytes: lint.bytes, lint, textLength: text.length };
+  }
+  const source = await readSource(spec, options);
+  const read: Read = { input: source.input, kind: source.kind, bytes: source.bytes };
+  if (source.finalUrl !== undefined) {
+    read.url = { finalUrl: source.finalUrl, contentType: source.contentType ?? null };
+  }
+  return read;
+}
+
+function translucentPixels(rgba: Buffer): number {
+  let count = 0;
+  for (let i = 3; i < rgba.length; i += 4) if ((rgba[i] as number) < 255) count++;
+  return count;
+}
+
+/** Header facts, plus what only decoding every pixel tells (which also proves the file whole). */
+function details(info: ImageInfo, rgba: Buffer | undefined): ImageDetails {
+  const translucent = rgba === undefined ? null : translucentPixels(rgba);
+  const pixels = info.width * info.height;
+  const image: ImageDetails = {
+    format: info.format,
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+    bitDepth: info.bitDepth,
+    colourSpace: info.space,
+    palette: info.palette,
+    iccProfile: info.iccProfile ?? null,
+    orientation: info.orientation ?? null,
+    alpha: {
+      channel: info.hasAlpha,
+      translucentPixels: translucent,
+      translucentShare: translucent === null ? null : pixels === 0 ? 0 : translucent / pixels,
+    },
+    frames: info.pages,
+    progressive: info.progressive,
+  };
+  return image;
+}
+
+function jpegDetails(bytes: Buffer): JpegDetails | undefined {
+  const header = readJpegHeader(bytes);
+  if (header === undefined) return undefined;
+  const estimate = estimateQuality(header.quantTables);
+  return {
+    subsampling: header.subsampling ?? null,
+    greyscale: header.greyscale,
+    quality: estimate.quality,
+    standardTables: estimate.standard,
+    arithmetic: header.arithmetic,
+  };
+}
+
+function contentTypeFinding(contentType: string | null, mime: string): Finding | undefined {
+  const declared = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
+  if (declared === "" || declared === mime) return undefined;
+  return {
+    code: "content-type-mismatch",
+    severity: "warning",
+    message: `the server says ${declared} but the bytes are ${mime}; clients that trust the header will mislabel the image`,
+    data: { declared, detected: mime },
+  };
+}
+
+/**
+ * What an image or data URI really holds: container, geometry, depth, colour, alpha, frames,
+ * JPEG encoding, sizes, and data-URI lint findings. Throws ImgencError only when the input
+ * cannot be read (exit 2); problems with what was read are findings.
+ */
+export async function inspect(spec: string, options: InspectOptions = {}): Promise<InspectReport> {
+  const source = await read(spec, options);
+  const findings: Finding[] = [...(source.lint?.findings ?? [])];
+  const { bytes } = source;
+  const container = bytes === undefined ? null : sniffFormat(bytes);
+  let info: ImageInfo | undefined;
+  if (bytes !== undefined) {
+    try {
+      info = await withInput(source.input, readInfo(bytes));
+    } catch (error) {
+      // A data URI holding no image is already a lint finding; a file or URL is unreadable.
+      if (!(source.lint && error instanceof ImgencError)) throw error;
+    }
+  }
+  let rgba: Buffer | undefined;
+  if (info && bytes) {
+    try {
+      rgba = (await withInput(source.input, decode(bytes, options))).rgba;
+    } catch (error) {
+      if (!(source.lint && error instanceof ImgencError)) throw error;
+      findings.push({
+        code: "corrupt-image",
+        severity: "error",
+        message: `the ${info.format.toUpperCase()} data cannot be decoded (${error.message}); was the data URI cut short?`,
+        data: { format: info.format },
+      });
+    }
+  }
+  const image = info ? details(info, rgba) : null;
+  const mime = info
+    ? info.mime
+    : container && container !== "unknown"
+      ? mimeForFormat(container)
+      : null;
+  const report: InspectReport = {
+    input: source.input,
+    kind: source.kind,
+    container,
+    mime,
+    image,
+    sizes:
+      bytes === undefined
+        ? null
+        : {
+            bytes: bytes.length,
+            base64Length: base64Length(bytes.length),
+            dataUriLength: dataUriLength(mime ?? "application/octet-stream", bytes.length),
+          },
+    findings,
+    passed: true,
+  };
+  if (source.lint) {
+    report.dataUri = {
+      length: source.textLength ?? 0,
+      declaredMime: source.lint.mediaType,
+      mimeMatches: mime !== null && source.lint.mediaType === mime,
+      base64: source.lint.base64,
+    };
+  }
+  if (source.url) {
+    report.url = source.url;
+    const mismatch = mime === null ? undefined : contentTypeFinding(source.url.contentType, mime);
+    if (mismatch) findings.push(mismatch);
+  }
+  const jpeg = bytes && container === "jpeg" ? jpegDetails(bytes) : undefined;
+  if (jpeg) report.jpeg = jpeg;
+  report.passed = !findings.some((f) => f.severity === "error");
+  return report;
+}
