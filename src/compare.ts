@@ -1,4 +1,5 @@
 import { withInput } from "./errors.js";
+import { lintDataUri } from "./findings/datauri.js";
 import type { Finding } from "./findings/types.js";
 import { evaluateGates, type GateResult, type Gates } from "./gates.js";
 import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
@@ -104,6 +105,16 @@ function sourceReport(source: Source, image: DecodedImage): SourceReport {
   return report;
 }
 
+/** Data-URI sources are linted: a client's malformed URI is part of what went wrong. */
+function sourceFindings(source: Source, tag: string | undefined): Finding[] {
+  if (source.dataUri === undefined) return [];
+  return lintDataUri(source.dataUri.text).findings.map((f) =>
+    tag === undefined
+      ? f
+      : { ...f, message: `${tag}: ${f.message}`, data: { ...f.data, source: tag } },
+  );
+}
+
 function payloadReport(payload: Payload): PayloadReport {
   const report: PayloadReport = {
     role: payload.role,
@@ -176,7 +187,7 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
     [sourceReport(source, image)],
     payloads,
     measured.metrics,
-    [],
+    sourceFindings(source, undefined),
     options.gates ?? {},
   );
   return { report, artifacts: artifacts(payloads, image, measured.diff) };
@@ -210,7 +221,7 @@ async function comparePair(
     { ...originalPayload(imageA, sourceA.bytes), role: "a", label: "A as given" },
     { ...originalPayload(imageB, sourceB.bytes), role: "b", label: "B as given" },
   ];
-  const findings: Finding[] = [];
+  const findings = [...sourceFindings(sourceA, "A"), ...sourceFindings(sourceB, "B")];
   let measured: ReturnType<typeof measure> | undefined;
   if (imageA.width === imageB.width && imageA.height === imageB.height) {
     measured = measure(imageA.rgba, imageB.rgba, imageA.width, imageA.height, {

@@ -112,7 +112,7 @@ export function parseDataUri(text: string, input: string): { bytes: Buffer; info
   if (bytes.length === 0) {
     throw new ImgencError("empty", "data URI has an empty payload", { input });
   }
-  return { bytes, info: { mediaType, header, base64, length: text.length } };
+  return { bytes, info: { mediaType, header, base64, length: text.length, text } };
 }
 
 const DISPLAY_HEAD = 32;

@@ -17,6 +17,8 @@ export interface DataUriInfo {
   base64: boolean;
   /** Total length of the data URI text. */
   length: number;
+  /** The text itself, for linting (it can be tens of megabytes: never print it whole). */
+  text: string;
 }
 
 export interface Source {

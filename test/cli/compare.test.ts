@@ -377,3 +377,18 @@ describe("imgenc compare: bad input and usage", () => {
     assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   });
 });
+
+describe("imgenc compare: data-URI sources are linted", () => {
+  test("a client's data URI without a subtype is reported with its source", async () => {
+    const uri = (await runCli(["compare", PHOTO, "--emit", "lossy"])).stdout.replace(
+      "data:image/jpeg;",
+      "data:image;",
+    );
+    const report = await json(["compare", PHOTO, "-"], uri);
+    const finding = report.findings.find((f) => f.code === "missing-subtype");
+    assert.ok(finding, JSON.stringify(report.findings));
+    assert.equal(finding.severity, "warning");
+    assert.equal(report.sources[1]?.kind, "stdin");
+    assert.notEqual(report.metrics, null);
+  });
+});

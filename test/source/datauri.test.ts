@@ -25,6 +25,7 @@ describe("parseDataUri", () => {
       header: "image/png;base64",
       base64: true,
       length: text.length,
+      text,
     });
   });
 
