@@ -24,7 +24,7 @@ export function addSourceOptions(command: Command): Command {
       50 * 1024 ** 2,
     )
     .option(
-      "--max-pixels <count>",
+      "--max-input-pixels <count>",
       "largest image accepted, in pixels, checked before decoding",
       numberIn(1, 2 ** 40, { integer: true }),
       100_000_000,

@@ -10,11 +10,11 @@ import {
 } from "./pillow.js";
 import { loadSharp } from "./sharp.js";
 
-export const DEFAULT_MAX_PIXELS = 100_000_000;
+export const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
 
 export interface DecodeOptions {
   /** Refuse images with more pixels than this before decoding them (decompression bombs). */
-  maxPixels?: number;
+  maxInputPixels?: number;
 }
 
 /** What the container says about the image, read from its header without decoding pixels. */
@@ -121,13 +121,13 @@ export async function readInfo(bytes: Buffer): Promise<ImageInfo> {
   }
 }
 
-function checkPixels(info: ImageInfo, maxPixels: number): void {
+function checkPixels(info: ImageInfo, maxInputPixels: number): void {
   const pixels = info.width * info.height;
-  if (pixels > maxPixels) {
+  if (pixels > maxInputPixels) {
     const mp = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MP`;
     throw new ImgencError(
       "too-many-pixels",
-      `${info.width}x${info.height} is ${mp(pixels)}, over the ${mp(maxPixels)} limit (raise it with --max-pixels)`,
+      `${info.width}x${info.height} is ${mp(pixels)}, over the ${mp(maxInputPixels)} limit (raise it with --max-input-pixels)`,
     );
   }
 }
@@ -135,7 +135,7 @@ function checkPixels(info: ImageInfo, maxPixels: number): void {
 /** Decodes the first frame to 8-bit RGBA (16-bit samples keep their high byte, as Pillow does). */
 export async function decode(bytes: Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
   const info = await readInfo(bytes);
-  checkPixels(info, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  checkPixels(info, options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS);
   const sharp = await loadSharp();
   const open = (): Sharp => sharp(bytes, { ...INPUT_OPTIONS, limitInputPixels: false });
   try {

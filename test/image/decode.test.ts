@@ -184,19 +184,21 @@ describe("decode: failures are ImgencErrors", () => {
     }
   });
 
-  test("maxPixels below the image size -> too-many-pixels", async () => {
+  test("maxInputPixels below the image size -> too-many-pixels", async () => {
     const error = await rejectsWith(fixture("photo.png"), "too-many-pixels", {
-      maxPixels: 384 * 256 - 1,
+      maxInputPixels: 384 * 256 - 1,
     });
     assert.match(error.message, /384x256/);
-    const image = await decode(fixture("photo.png"), { maxPixels: 384 * 256 });
+    const image = await decode(fixture("photo.png"), { maxInputPixels: 384 * 256 });
     assert.equal(image.width * image.height, 384 * 256);
   });
 
   test("too-many-pixels is raised from the header, before decoding", async () => {
     // The pixel data is cut off: if decoding started, this would fail with "decode" instead.
     const png = fixture("photo.png");
-    await rejectsWith(png.subarray(0, png.length >> 1), "too-many-pixels", { maxPixels: 1000 });
+    await rejectsWith(png.subarray(0, png.length >> 1), "too-many-pixels", {
+      maxInputPixels: 1000,
+    });
     // A header claiming 100000 x 100000 (10 GP) trips the default limit without allocating it.
     await rejectsWith(withDimensions(png, 100_000, 100_000), "too-many-pixels");
   });

@@ -23,7 +23,7 @@ interface Flags {
   maxMismatch?: MismatchLimit;
   timeout: number;
   maxInputBytes: number;
-  maxPixels: number;
+  maxInputPixels: number;
 }
 
 const SINGLE_ONLY = ["lossless", "quality", "subsampling", "emit"] as const;

@@ -4,14 +4,17 @@ import type { Io } from "../io.js";
 export interface SourceFlags {
   timeout: number;
   maxInputBytes: number;
-  maxPixels: number;
+  maxInputPixels: number;
 }
 
-export function sourceOptions(flags: SourceFlags, io: Io): SourceOptions & { maxPixels: number } {
+export function sourceOptions(
+  flags: SourceFlags,
+  io: Io,
+): SourceOptions & { maxInputPixels: number } {
   return {
     timeoutMs: flags.timeout * 1000,
     maxInputBytes: flags.maxInputBytes,
-    maxPixels: flags.maxPixels,
+    maxInputPixels: flags.maxInputPixels,
     stdin: io.stdin,
   };
 }
