@@ -1,10 +1,14 @@
 import { withInput } from "./errors.js";
 import { lintDataUri } from "./findings/datauri.js";
+import { payloadPitfalls, sourcePitfalls } from "./findings/pitfalls.js";
 import type { Finding } from "./findings/types.js";
 import { evaluateGates, type GateResult, type Gates } from "./gates.js";
 import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
+import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
 import { loadSharp } from "./image/sharp.js";
 import { type Metrics, measure } from "./metrics/report.js";
+import type { ModelName, PlanOptions } from "./models/registry.js";
+import { compareAsSeen, type ModelComparison } from "./models/sees.js";
 import { base64Length, dataUriLength } from "./payload/datauri.js";
 import { originalPayload, pngPayload } from "./payload/lossless.js";
 import { pillowJpegPayload } from "./payload/lossy.js";
@@ -18,7 +22,9 @@ import {
 import { readSource } from "./source/index.js";
 import type { Source, SourceKind, SourceOptions } from "./source/types.js";
 
-export interface CompareOptions extends SourceOptions, DecodeOptions {
+export interface CompareOptions extends SourceOptions, DecodeOptions, PlanOptions {
+  /** Also compare at this model's resolution, after its preprocessing. */
+  model?: ModelName;
   /** Single source only: PNG written by sharp, or the untouched source bytes. */
   lossless?: LosslessMode;
   /** Single source only: the lossy JPEG's settings (Pillow's default when omitted). */
@@ -72,6 +78,8 @@ export interface CompareReport {
   findings: Finding[];
   gates: GateResult[];
   passed: boolean;
+  /** With a model: its size and token plan, and the metrics at that size. */
+  model?: ModelComparison;
 }
 
 /** Bytes that a caller may write or print; never part of the JSON document. */
@@ -174,12 +182,41 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
       : pngPayload(image);
   // Don't let a rejected PNG encode go unhandled while the lossy side is still running.
   losslessPromise.catch(() => {});
-  const lossy = await pillowJpegPayload(image, options.jpeg ?? PILLOW_DEFAULT_JPEG);
+  const jpeg = options.jpeg ?? PILLOW_DEFAULT_JPEG;
+  // What 4:4:4 would keep, for the chroma-subsampling finding; overlaps with the main JPEG.
+  const fullChroma =
+    jpeg.subsampling === "4:2:0"
+      ? pillowJpegPayload(image, { ...jpeg, subsampling: "4:4:4" }).then((p) => decode(p.bytes))
+      : undefined;
+  fullChroma?.catch(() => {});
+  const lossy = await pillowJpegPayload(image, jpeg);
   const lossyImage = await decode(lossy.bytes);
   const measured = measure(image.rgba, lossyImage.rgba, image.width, image.height, {
     threshold: options.threshold,
     diff: options.diff,
   });
+  const full444 = await fullChroma;
+  const findings = [
+    ...sourceFindings(source, undefined),
+    ...(await sourcePitfalls({
+      bytes: source.bytes,
+      image,
+      jpegQuality: jpegQuality(source.bytes, image),
+    })),
+    ...payloadPitfalls({
+      sourceBytes: source.bytes.length,
+      lossyBytes: lossy.bytes.length,
+      ...(full444 && {
+        chroma: {
+          source: image.pillowRgba,
+          subsampled: lossyImage.rgba,
+          full: full444.rgba,
+          width: image.width,
+          height: image.height,
+        },
+      }),
+    }),
+  ];
   const lossless = await losslessPromise;
   const payloads: [Payload, Payload] = [lossless, lossy];
   const report = assemble(
@@ -187,10 +224,19 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
     [sourceReport(source, image)],
     payloads,
     measured.metrics,
-    sourceFindings(source, undefined),
+    findings,
     options.gates ?? {},
   );
+  if (options.model !== undefined) {
+    report.model = compareAsSeen(options.model, image, lossyImage, measured.metrics, options);
+  }
   return { report, artifacts: artifacts(payloads, image, measured.diff) };
+}
+
+function jpegQuality(bytes: Buffer, image: DecodedImage): number | null | undefined {
+  if (image.info.format !== "jpeg") return undefined;
+  const header = readJpegHeader(bytes);
+  return header === undefined ? null : estimateQuality(header.quantTables).quality;
 }
 
 function artifacts(
@@ -249,6 +295,9 @@ async function comparePair(
     findings,
     options.gates ?? {},
   );
+  if (options.model !== undefined) {
+    report.model = compareAsSeen(options.model, imageA, imageB, report.metrics, options);
+  }
   return { report, artifacts: artifacts(payloads, imageA, measured?.diff) };
 }
 

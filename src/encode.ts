@@ -1,5 +1,8 @@
 import { ImgencError, withInput } from "./errors.js";
 import { type DecodeOptions, decode } from "./image/decode.js";
+import { loadSharp } from "./image/sharp.js";
+import { modelView } from "./models/pillow-resize.js";
+import { type ModelName, modelPlan, type PlanOptions } from "./models/registry.js";
 import { type Budget, type BudgetSteps, fitBudget } from "./payload/budget.js";
 import type { EncodeSettings } from "./payload/encode.js";
 import { originalPayload } from "./payload/lossless.js";
@@ -10,9 +13,12 @@ import type { Source, SourceOptions } from "./source/types.js";
 /** Formats that OpenAI, Anthropic and the Pillow-based servers all accept as sent. */
 export const API_FORMATS = ["png", "jpeg", "webp", "gif"] as const;
 
-export interface EncodeOptions extends SourceOptions, DecodeOptions, Budget {
-  /** Re-encode with these settings, or keep the source bytes ("original"). */
-  encoding: EncodeSettings | "original";
+export interface EncodeOptions extends SourceOptions, DecodeOptions, Budget, PlanOptions {
+  /**
+   * Re-encode with these settings, keep the source bytes ("original"), or make a PNG of exactly
+   * what a model's preprocessing produces from the source ({ modelView }).
+   */
+  encoding: EncodeSettings | "original" | { modelView: ModelName };
 }
 
 export interface EncodeResult {
@@ -25,7 +31,35 @@ export interface EncodeResult {
 export async function encode(spec: string, options: EncodeOptions): Promise<EncodeResult> {
   const source = await readSource(spec, options);
   const image = await withInput(source.input, decode(source.bytes, options));
-  if (options.encoding === "original") {
+  const encoding = options.encoding;
+  if (typeof encoding === "object" && "modelView" in encoding) {
+    const plan = modelPlan(encoding.modelView, image.width, image.height, options);
+    if (plan.error !== null) {
+      throw new ImgencError("cannot-fit", `${plan.model} refuses this image: ${plan.error}`, {
+        input: source.input,
+      });
+    }
+    const view = modelView(image, plan);
+    const sharp = await loadSharp();
+    const bytes = await sharp(view.rgb, {
+      raw: { width: view.width, height: view.height, channels: 3 },
+    })
+      .png()
+      .toBuffer();
+    const payload: Payload = {
+      role: "lossless",
+      label: `what ${plan.model} sees (PNG)`,
+      mime: "image/png",
+      width: view.width,
+      height: view.height,
+      bytes,
+    };
+    const steps: BudgetSteps = plan.resized
+      ? { resized: { from: [image.width, image.height], to: [view.width, view.height] } }
+      : {};
+    return { source, payload, steps };
+  }
+  if (encoding === "original") {
     const format = image.info.format;
     if (!(API_FORMATS as readonly string[]).includes(format)) {
       throw new ImgencError(
@@ -50,6 +84,6 @@ export async function encode(spec: string, options: EncodeOptions): Promise<Enco
     }
     return { source, payload, steps: {} };
   }
-  const fitted = await withInput(source.input, fitBudget(image, options.encoding, options));
+  const fitted = await withInput(source.input, fitBudget(image, encoding, options));
   return { source, payload: fitted.payload, steps: fitted.steps };
 }

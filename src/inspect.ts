@@ -1,15 +1,26 @@
 import { ImgencError, withInput } from "./errors.js";
 import { type DataUriLint, lintDataUri } from "./findings/datauri.js";
+import { sourcePitfalls } from "./findings/pitfalls.js";
 import type { Finding } from "./findings/types.js";
-import { type DecodeOptions, decode, type ImageInfo, readInfo } from "./image/decode.js";
+import {
+  type DecodedImage,
+  type DecodeOptions,
+  decode,
+  type ImageInfo,
+  readInfo,
+} from "./image/decode.js";
 import { mimeForFormat, type SniffedFormat, sniffFormat } from "./image/format.js";
 import type { IccSummary } from "./image/icc.js";
 import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
+import { type ModelName, type ModelPlan, modelPlan, type PlanOptions } from "./models/registry.js";
 import { base64Length, dataUriLength } from "./payload/datauri.js";
 import { dataUriInput, readSource, readStdinRaw } from "./source/index.js";
 import type { SourceKind, SourceOptions } from "./source/types.js";
 
-export interface InspectOptions extends SourceOptions, DecodeOptions {}
+export interface InspectOptions extends SourceOptions, DecodeOptions, PlanOptions {
+  /** Also say how this model would size the image and what it costs in tokens. */
+  model?: ModelName;
+}
 
 export interface ImageDetails {
   format: string;
@@ -55,6 +66,8 @@ export interface InspectReport {
   findings: Finding[];
   /** No error-level finding. */
   passed: boolean;
+  /** With --model: the size the model resizes the image to, and its token cost. */
+  model?: ModelPlan;
 }
 
 interface Read {
@@ -169,10 +182,10 @@ export async function inspect(spec: string, options: InspectOptions = {}): Promi
       if (!(source.lint && error instanceof ImgencError)) throw error;
     }
   }
-  let rgba: Buffer | undefined;
+  let decoded: DecodedImage | undefined;
   if (info && bytes) {
     try {
-      rgba = (await withInput(source.input, decode(bytes, options))).rgba;
+      decoded = await withInput(source.input, decode(bytes, options));
     } catch (error) {
       if (!(source.lint && error instanceof ImgencError)) throw error;
       findings.push({
@@ -183,7 +196,7 @@ export async function inspect(spec: string, options: InspectOptions = {}): Promi
       });
     }
   }
-  const image = info ? details(info, rgba) : null;
+  const image = info ? details(info, decoded?.rgba) : null;
   const mime = info
     ? info.mime
     : container && container !== "unknown"
@@ -221,6 +234,14 @@ export async function inspect(spec: string, options: InspectOptions = {}): Promi
   }
   const jpeg = bytes && container === "jpeg" ? jpegDetails(bytes) : undefined;
   if (jpeg) report.jpeg = jpeg;
+  if (decoded && bytes) {
+    findings.push(
+      ...(await sourcePitfalls({ bytes, image: decoded, jpegQuality: jpeg?.quality ?? null })),
+    );
+  }
+  if (options.model !== undefined && info) {
+    report.model = modelPlan(options.model, info.width, info.height, options);
+  }
   report.passed = !findings.some((f) => f.severity === "error");
   return report;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { MODELS } from "../models/registry.js";
 import type { Io } from "./io.js";
 import { byteSize, mismatchLimit, numberIn, positiveNumber } from "./options.js";
 
@@ -28,6 +29,27 @@ export function addSourceOptions(command: Command): Command {
       "largest image accepted, in pixels, checked before decoding",
       numberIn(1, 2 ** 40, { integer: true }),
       100_000_000,
+    );
+}
+
+/** --model and the Qwen pixel limits, shared by compare and inspect. */
+function addModelOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        "--model <name>",
+        "also show what this model's preprocessing makes of the image",
+      ).choices(MODELS),
+    )
+    .option(
+      "--min-pixels <count>",
+      "Qwen models: override min_pixels",
+      numberIn(1, 2 ** 40, { integer: true }),
+    )
+    .option(
+      "--max-pixels <count>",
+      "Qwen models: override max_pixels",
+      numberIn(1, 2 ** 40, { integer: true }),
     );
 }
 
@@ -93,7 +115,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       "gate: fail when more pixels than this differ perceptibly (pixelmatch)",
       mismatchLimit,
     );
-  addSourceOptions(compare).action(
+  addSourceOptions(addModelOptions(compare)).action(
     async (source: string, other: string | undefined, _opts, command: Command) => {
       const { runCompare } = await import("./commands/compare.js");
       setExitCode(await runCompare(source, other, command, io));
@@ -143,6 +165,22 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       "largest payload in bytes (e.g. 5MB): shrink or lower quality to fit",
       byteSize,
     )
+    .addOption(
+      new Option(
+        "--model-view <model>",
+        "print, as a PNG data URI, exactly what that model's preprocessing makes of the image",
+      ).choices(MODELS),
+    )
+    .option(
+      "--min-pixels <count>",
+      "Qwen models: override min_pixels",
+      numberIn(1, 2 ** 40, { integer: true }),
+    )
+    .option(
+      "--max-pixels <count>",
+      "Qwen models: override max_pixels",
+      numberIn(1, 2 ** 40, { integer: true }),
+    )
     .option(
       "--max-side <px>",
       "largest width or height: shrink to fit, never enlarge",
@@ -164,10 +202,12 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     )
     .argument("<source>", "image path, URL, data: URI or -")
     .option("--json", "print one JSON document on stdout");
-  addSourceOptions(inspect).action(async (source: string, _opts, command: Command) => {
-    const { runInspect } = await import("./commands/inspect.js");
-    setExitCode(await runInspect(source, command, io));
-  });
+  addSourceOptions(addModelOptions(inspect)).action(
+    async (source: string, _opts, command: Command) => {
+      const { runInspect } = await import("./commands/inspect.js");
+      setExitCode(await runInspect(source, command, io));
+    },
+  );
 
   return program;
 }

@@ -53,6 +53,8 @@ function write(name: string, bytes: Buffer): string {
 }
 
 const codes = (r: Report) => r.findings.map((f) => f.code);
+/** The logo's transparency is its own finding; these tests are about the data URI. */
+const lintCodes = (r: Report) => codes(r).filter((code) => code !== "alpha-dropped");
 
 describe("imgenc inspect: files", () => {
   test("a JPEG: container, geometry, subsampling, estimated quality and sizes", async () => {
@@ -75,7 +77,8 @@ describe("imgenc inspect: files", () => {
       base64Length: Buffer.alloc(bytes).toString("base64").length,
       dataUriLength: `data:image/jpeg;base64,${Buffer.alloc(bytes).toString("base64")}`.length,
     });
-    assert.deepEqual(report.findings, []);
+    // A JPEG source is a second generation on the Pillow path; nothing else is wrong with it.
+    assert.deepEqual(codes(report), ["second-jpeg-generation"]);
   });
 
   test("alpha: counts the pixels that are not fully opaque", async () => {
@@ -178,7 +181,7 @@ describe("imgenc inspect: data URIs", () => {
       mimeMatches: true,
       base64: true,
     });
-    assert.deepEqual(report.findings, []);
+    assert.deepEqual(lintCodes(report), []);
   });
 
   test("from stdin, as Python's base64 module writes it", {
@@ -210,10 +213,10 @@ describe("imgenc inspect: data URIs", () => {
   test("missing subtype is a warning (exit 0); a mismatched type is an error (exit 1)", async () => {
     const noSubtype = await inspectJson(`data:image;base64,${png.toString("base64")}`);
     assert.equal(noSubtype.code, 0);
-    assert.deepEqual(codes(noSubtype.report), ["missing-subtype"]);
+    assert.deepEqual(lintCodes(noSubtype.report), ["missing-subtype"]);
     const mismatch = await inspectJson(`data:image/jpeg;base64,${png.toString("base64")}`);
     assert.equal(mismatch.code, 1);
-    assert.deepEqual(codes(mismatch.report), ["media-type-mismatch"]);
+    assert.deepEqual(lintCodes(mismatch.report), ["media-type-mismatch"]);
     assert.equal(mismatch.report.dataUri?.mimeMatches, false);
   });
 
@@ -262,9 +265,9 @@ describe("imgenc inspect: URLs", () => {
     const ok = await inspectJson(`${base}/photo.jpg`);
     assert.equal(ok.code, 0);
     assert.deepEqual(ok.report.url, { finalUrl: `${base}/photo.jpg`, contentType: "image/jpeg" });
-    assert.deepEqual(ok.report.findings, []);
+    assert.deepEqual(codes(ok.report), ["second-jpeg-generation"]);
     const wrong = await inspectJson(`${base}/mislabelled`);
     assert.equal(wrong.code, 0);
-    assert.deepEqual(codes(wrong.report), ["content-type-mismatch"]);
+    assert.deepEqual(codes(wrong.report), ["content-type-mismatch", "second-jpeg-generation"]);
   });
 });

@@ -8,9 +8,9 @@ import type { LosslessMode, Subsampling } from "../../payload/types.js";
 import { formatCompare } from "../format/compare.js";
 import { colorLevel, type Io, write } from "../io.js";
 import { writeFileAtomic } from "../output.js";
-import { localInputs, sourceOptions } from "./shared.js";
+import { localInputs, type ModelFlags, modelOptions, sourceOptions } from "./shared.js";
 
-interface Flags {
+interface Flags extends ModelFlags {
   lossless: LosslessMode;
   quality: number;
   subsampling: Subsampling;
@@ -50,6 +50,7 @@ export async function runCompare(
 
   const options: CompareOptions = {
     ...sourceOptions(flags, io),
+    ...modelOptions(flags),
     lossless: flags.lossless,
     jpeg: { quality: flags.quality, subsampling: flags.subsampling },
     threshold: flags.threshold,

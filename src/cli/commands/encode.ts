@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { encode } from "../../encode.js";
 import { ImgencError } from "../../errors.js";
+import type { ModelName } from "../../models/registry.js";
 import type { BudgetSteps } from "../../payload/budget.js";
 import type { EncodeFormat } from "../../payload/encode.js";
 import { formatPayload, type PayloadForm } from "../../payload/request.js";
@@ -8,7 +9,7 @@ import type { LosslessMode, Subsampling } from "../../payload/types.js";
 import { count } from "../format/numbers.js";
 import { type Io, write } from "../io.js";
 import { writeFileAtomic } from "../output.js";
-import { localInputs, type SourceFlags, sourceOptions } from "./shared.js";
+import { localInputs, modelOptions, type SourceFlags, sourceOptions } from "./shared.js";
 
 interface Flags extends SourceFlags {
   lossy?: boolean;
@@ -21,6 +22,9 @@ interface Flags extends SourceFlags {
   output?: string;
   maxBytes?: number;
   maxSide?: number;
+  modelView?: ModelName;
+  minPixels?: number;
+  maxPixels?: number;
 }
 
 function usage(message: string): ImgencError {
@@ -46,16 +50,25 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
   if (flags.lossless !== undefined && (flags.lossy || flags.format !== undefined)) {
     throw usage("--lossless cannot be combined with --lossy or --format");
   }
+  if (
+    flags.modelView !== undefined &&
+    (flags.lossy || flags.lossless || flags.format || flags.maxBytes || flags.maxSide)
+  ) {
+    throw usage("--model-view prints the model's own view as PNG; drop the other encoding options");
+  }
   if (flags.base64 && flags.request !== undefined) {
     throw usage("--base64 and --request are different outputs; pick one");
   }
   const format: EncodeFormat = flags.lossy ? "jpeg" : (flags.format ?? "png");
   const result = await encode(spec, {
     ...sourceOptions(flags, io),
+    ...modelOptions({ minPixels: flags.minPixels, maxPixels: flags.maxPixels }),
     encoding:
-      flags.lossless === "original"
-        ? "original"
-        : { format, quality: flags.quality, subsampling: flags.subsampling },
+      flags.modelView !== undefined
+        ? { modelView: flags.modelView }
+        : flags.lossless === "original"
+          ? "original"
+          : { format, quality: flags.quality, subsampling: flags.subsampling },
     ...(flags.maxBytes !== undefined && { maxBytes: flags.maxBytes }),
     ...(flags.maxSide !== undefined && { maxSide: flags.maxSide }),
   });

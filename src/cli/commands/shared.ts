@@ -1,3 +1,4 @@
+import type { ModelName, PlanOptions } from "../../models/registry.js";
 import type { SourceOptions } from "../../source/types.js";
 import type { Io } from "../io.js";
 
@@ -24,4 +25,18 @@ export function localInputs(sources: readonly string[]): string[] {
   return sources
     .filter((s) => s !== "-" && !/^(data|https?):/i.test(s))
     .map((s) => (s.toLowerCase().startsWith("file:") ? new URL(s).pathname : s));
+}
+
+export interface ModelFlags {
+  model?: ModelName;
+  minPixels?: number;
+  maxPixels?: number;
+}
+
+export function modelOptions(flags: ModelFlags): { model?: ModelName } & PlanOptions {
+  return {
+    ...(flags.model !== undefined && { model: flags.model }),
+    ...(flags.minPixels !== undefined && { minPixels: flags.minPixels }),
+    ...(flags.maxPixels !== undefined && { maxPixels: flags.maxPixels }),
+  };
 }

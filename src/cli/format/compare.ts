@@ -4,6 +4,7 @@ import type { CompareReport, PayloadReport, SourceReport } from "../../compare.j
 import type { GateResult } from "../../gates.js";
 import type { Metrics } from "../../metrics/report.js";
 import { findingsBlock } from "./findings.js";
+import { comparisonBlock } from "./model.js";
 import { bytes, count, percent, ratio } from "./numbers.js";
 
 function table(rows: string[][], color: ChalkInstance): string[] {
@@ -125,6 +126,9 @@ export function formatCompare(report: CompareReport, c: ChalkInstance): string {
     lines.push(...metricRows(report.metrics, c));
   } else {
     lines.push(c.bold("difference: not measured (different dimensions)"));
+  }
+  if (report.model) {
+    lines.push(...comparisonBlock(report.model, (m) => metricRows(m, c), c));
   }
   lines.push(...findingsBlock(report.findings, c));
   if (report.gates.length > 0) {

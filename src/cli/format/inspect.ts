@@ -1,6 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import type { InspectReport } from "../../inspect.js";
 import { findingsBlock } from "./findings.js";
+import { planBlock } from "./model.js";
 import { count, percent } from "./numbers.js";
 
 const ORIENTATION = [
@@ -97,6 +98,7 @@ export function formatInspect(report: InspectReport, c: ChalkInstance): string {
   const lines = [
     c.bold(report.input),
     ...table.map(([name, value]) => `  ${c.dim(name.padEnd(width))}  ${value}`),
+    ...(report.model ? planBlock(report.model, c) : []),
     ...findingsBlock(report.findings, c),
   ];
   return `${lines.join("\n")}\n`;

@@ -1,0 +1,253 @@
+import type { DecodedImage, ImageInfo } from "../image/decode.js";
+import { loadSharp } from "../image/sharp.js";
+import { chromaError } from "../metrics/chroma.js";
+import { deltaE } from "../metrics/colour.js";
+import type { Finding } from "./types.js";
+
+/** Every code these checks can raise; none fires on a clean 8-bit sRGB photo without alpha or EXIF. */
+export const PITFALL_CODES = [
+  "alpha-dropped",
+  "orientation-lost",
+  "icc-dropped",
+  "depth-reduced",
+  "frames-dropped",
+  "cmyk-converted",
+  "second-jpeg-generation",
+  "payload-larger-than-source",
+  "chroma-subsampling",
+] as const;
+export type PitfallCode = (typeof PITFALL_CODES)[number];
+
+const ORIENTATION_NAMES: Record<number, string> = {
+  2: "mirrored",
+  3: "rotated 180°",
+  4: "mirrored vertically",
+  5: "mirrored and rotated 90° clockwise",
+  6: "rotated 90° clockwise",
+  7: "mirrored and rotated 90° counter-clockwise",
+  8: "rotated 90° counter-clockwise",
+};
+
+/** Below this mean CIEDE2000, a profile is treated as sRGB in all but name. */
+const ICC_VISIBLE_DELTA_E = 0.5;
+/**
+ * 4:2:0 is flagged when its chroma error is visible (PSNR under 35 dB) and 4:4:4 at the same
+ * quality would keep at least 6 dB more: fine colour detail, not the gentle chroma of photos.
+ */
+const CHROMA_VISIBLE_DB = 35;
+const CHROMA_GAIN_DB = 6;
+
+const rgb = (c: [number, number, number]) => `(${c.map((v) => Math.round(v)).join(", ")})`;
+const fixed = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+function alphaDropped(image: DecodedImage): Finding | undefined {
+  if (!image.info.hasAlpha) return undefined;
+  const { rgba, pillowRgba } = image;
+  let count = 0;
+  const stored = [0, 0, 0];
+  const white = [0, 0, 0];
+  for (let i = 0; i < rgba.length; i += 4) {
+    const a = rgba[i + 3] as number;
+    if (a === 255) continue;
+    count++;
+    for (let c = 0; c < 3; c++) {
+      stored[c] = (stored[c] as number) + (pillowRgba[i + c] as number);
+      white[c] = (white[c] as number) + ((rgba[i + c] as number) * a + 255 * (255 - a)) / 255;
+    }
+  }
+  if (count === 0) return undefined;
+  const mean = (sums: number[]) => sums.map((s) => s / count) as [number, number, number];
+  const [ms, mw] = [mean(stored), mean(white)];
+  const pixels = image.width * image.height;
+  return {
+    code: "alpha-dropped",
+    severity: "warning",
+    message:
+      `${count} pixels (${fixed((100 * count) / pixels)}%) are not fully opaque: Pillow's convert("RGB") drops alpha and shows their stored colour, ` +
+      `mean ${rgb(ms)}, where qwen-vl-utils and vLLM composite onto white, mean ${rgb(mw)}; composite before encoding`,
+    data: {
+      pixels: count,
+      share: count / pixels,
+      storedR: fixed(ms[0], 2),
+      storedG: fixed(ms[1], 2),
+      storedB: fixed(ms[2], 2),
+      whiteR: fixed(mw[0], 2),
+      whiteG: fixed(mw[1], 2),
+      whiteB: fixed(mw[2], 2),
+    },
+  };
+}
+
+function orientationLost(info: ImageInfo): Finding | undefined {
+  const o = info.orientation;
+  if (o === undefined || o === 1) return undefined;
+  const name = ORIENTATION_NAMES[o] ?? `orientation ${o}`;
+  return {
+    code: "orientation-lost",
+    severity: "warning",
+    message: `EXIF orientation ${o} (${name}) is not applied by Pillow's save, qwen-vl-utils or vLLM before mid-2026: the model sees the stored pixels ${name}; apply it before encoding (ImageOps.exif_transpose)`,
+    data: { orientation: o },
+  };
+}
+
+function depthReduced(info: ImageInfo, image: DecodedImage): Finding | undefined {
+  if (info.bitDepth <= 8) return undefined;
+  const data: Record<string, number> = { bitDepth: info.bitDepth };
+  let message = `${info.bitDepth} bits per channel become 8: ${2 ** info.bitDepth} levels per channel fall to 256`;
+  if (image.pillowRgba !== image.rgba && info.space === "grey16") {
+    // Pillow's mode "I" clips at 255 instead of scaling: most of the image turns white.
+    let clipped = 0;
+    for (let i = 0; i < image.pillowRgba.length; i += 4) if (image.pillowRgba[i] === 255) clipped++;
+    data.clippedShare = clipped / (image.width * image.height);
+    message += `; worse, Pillow reads 16-bit greyscale as mode "I" and convert("RGB") clips it, so ${fixed(100 * (data.clippedShare as number))}% of pixels turn white`;
+  }
+  return { code: "depth-reduced", severity: "warning", message, data };
+}
+
+function framesDropped(info: ImageInfo): Finding | undefined {
+  if (info.pages <= 1) return undefined;
+  const what = info.format === "tiff" ? "pages" : "frames";
+  return {
+    code: "frames-dropped",
+    severity: "warning",
+    message: `the ${info.format.toUpperCase()} has ${info.pages} ${what}: the payload keeps only the first; send the ${what} that matter as separate images`,
+    data: { frames: info.pages },
+  };
+}
+
+async function cmykConverted(info: ImageInfo, image: DecodedImage): Promise<Finding | undefined> {
+  if (info.space !== "cmyk") return undefined;
+  const diff = deltaE(image.rgba, image.pillowRgba, image.width, image.height);
+  return {
+    code: "cmyk-converted",
+    severity: "warning",
+    message: `CMYK source: Pillow converts it without a colour profile (R = 255 - C - K ...), a mean ΔE2000 of ${fixed(diff.mean, 2)} (max ${fixed(diff.max, 1)}) from a profile-based conversion; convert to sRGB with a CMYK profile before encoding`,
+    data: { meanDeltaE: diff.mean, maxDeltaE: diff.max, p95DeltaE: diff.p95, formula: "CIEDE2000" },
+  };
+}
+
+/** Stored values against the colour-managed rendering: what a viewer sees shift. */
+async function iccDropped(
+  info: ImageInfo,
+  bytes: Buffer,
+  image: DecodedImage,
+): Promise<Finding | undefined> {
+  const profile = info.iccProfile;
+  if (!info.hasIccProfile || info.space === "cmyk" || /\bsRGB\b/i.test(profile?.description ?? ""))
+    return undefined;
+  const sharp = await loadSharp();
+  let managed: Buffer;
+  try {
+    managed = await sharp(bytes, { limitInputPixels: false })
+      .toColourspace("srgb")
+      .ensureAlpha(1)
+      .raw()
+      .toBuffer();
+  } catch {
+    return undefined;
+  }
+  if (managed.length !== image.rgba.length) return undefined;
+  const diff = deltaE(managed, image.rgba, image.width, image.height);
+  if (diff.mean < ICC_VISIBLE_DELTA_E) return undefined;
+  const name = profile?.description ?? "an embedded";
+  return {
+    code: "icc-dropped",
+    severity: "warning",
+    message: `the ${name} ICC profile is ignored by Pillow-based model stacks (the model sees the stored values) and dropped by re-encoding: a viewer sees colours shift by a mean ΔE2000 of ${fixed(diff.mean, 2)} (max ${fixed(diff.max, 1)}); convert to sRGB before encoding`,
+    data: {
+      profile: name,
+      meanDeltaE: diff.mean,
+      maxDeltaE: diff.max,
+      p95DeltaE: diff.p95,
+      formula: "CIEDE2000",
+    },
+  };
+}
+
+function secondGeneration(
+  info: ImageInfo,
+  jpegQuality: number | null | undefined,
+): Finding | undefined {
+  if (info.format !== "jpeg") return undefined;
+  const q =
+    jpegQuality === null || jpegQuality === undefined
+      ? "an unknown quality"
+      : `quality ${jpegQuality}`;
+  return {
+    code: "second-jpeg-generation",
+    severity: "warning",
+    message: `the source is already a JPEG (${q}): re-encoding adds a second round of loss; send the original bytes (the URL, or --lossless original) instead`,
+    data: { sourceQuality: jpegQuality ?? null },
+  };
+}
+
+export interface SourcePitfallInput {
+  bytes: Buffer;
+  image: DecodedImage;
+  /** Estimated quality when the source is a JPEG (null for non-standard tables). */
+  jpegQuality?: number | null;
+}
+
+/** Losses that follow from the source itself on the Pillow path (compare and inspect). */
+export async function sourcePitfalls(input: SourcePitfallInput): Promise<Finding[]> {
+  const { info } = input.image;
+  const found = [
+    alphaDropped(input.image),
+    orientationLost(info),
+    await iccDropped(info, input.bytes, input.image),
+    depthReduced(info, input.image),
+    framesDropped(info),
+    await cmykConverted(info, input.image),
+    secondGeneration(info, input.jpegQuality),
+  ];
+  return found.filter((f): f is Finding => f !== undefined);
+}
+
+export interface PayloadPitfallInput {
+  sourceBytes: number;
+  lossyBytes: number;
+  /** The source and the decoded 4:2:0 JPEG, and the same JPEG at 4:4:4 (RGBA). */
+  chroma?: {
+    source: Uint8Array;
+    subsampled: Uint8Array;
+    full: Uint8Array;
+    width: number;
+    height: number;
+  };
+}
+
+/** Losses of the lossy payload itself (compare only). */
+export function payloadPitfalls(input: PayloadPitfallInput): Finding[] {
+  const found: Finding[] = [];
+  if (input.lossyBytes > input.sourceBytes) {
+    found.push({
+      code: "payload-larger-than-source",
+      severity: "warning",
+      message: `the "compressed" JPEG payload is ${fixed(input.lossyBytes / input.sourceBytes, 2)}x the source's ${input.sourceBytes} bytes while losing detail: send the source bytes instead`,
+      data: { payloadBytes: input.lossyBytes, sourceBytes: input.sourceBytes },
+    });
+  }
+  const c = input.chroma;
+  if (c) {
+    const sub = chromaError(c.source, c.subsampled, c.width, c.height);
+    const full = chromaError(c.source, c.full, c.width, c.height);
+    const worst = (e: typeof sub) =>
+      Math.min(e.cbPsnr ?? Number.POSITIVE_INFINITY, e.crPsnr ?? Number.POSITIVE_INFINITY);
+    const gain = worst(full) - worst(sub);
+    if (worst(sub) < CHROMA_VISIBLE_DB && gain >= CHROMA_GAIN_DB) {
+      found.push({
+        code: "chroma-subsampling",
+        severity: "warning",
+        message: `4:2:0 chroma subsampling smears fine colour detail: chroma PSNR ${fixed(worst(sub), 2)} dB, where 4:4:4 at the same quality keeps ${Number.isFinite(worst(full)) ? `${fixed(worst(full), 2)} dB` : "it exactly"}; use 4:4:4 (Pillow: subsampling=0)`,
+        data: {
+          cbPsnr: sub.cbPsnr,
+          crPsnr: sub.crPsnr,
+          cbPsnr444: full.cbPsnr,
+          crPsnr444: full.crPsnr,
+          lumaPsnr: sub.lumaPsnr,
+        },
+      });
+    }
+  }
+  return found;
+}
