@@ -6,7 +6,9 @@
  *
  * Run with `npm run fixtures` (builds, then runs dist/scripts/make-fixtures.js).
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 
@@ -475,6 +477,167 @@ function grey(): Canvas {
   return c;
 }
 
+/**
+ * photo() with a big white "UP" and an arrow pointing up, then turned 90° counter-clockwise:
+ * stored like this and tagged EXIF orientation 6, a viewer turns it back upright while a
+ * reader that ignores EXIF shows the arrow pointing left.
+ */
+function sideways(): Canvas {
+  const c = photo();
+  const outline: Rgb = [24, 24, 24];
+  // A dark outline keeps the white shapes readable over the bright sky.
+  const shape = (draw: (dx: number, dy: number, colour: Rgb) => void) => {
+    for (const [dx, dy] of [
+      [-2, 0],
+      [2, 0],
+      [0, -2],
+      [0, 2],
+    ] as const)
+      draw(dx, dy, outline);
+    draw(0, 0, WHITE);
+  };
+  shape((dx, dy, colour) => drawText(c, 24 + dx, 24 + dy, "UP", colour, 8));
+  shape((dx, dy, colour) => {
+    c.rect(52 + dx, 112 + dy, 16, 100, colour);
+    for (let i = 0; i < 30; i++) c.rect(60 - i + dx, 84 + i + dy, 2 * i + 1, 1, colour);
+  });
+  const out = new Canvas(c.height, c.width, 3, BLACK);
+  // Counter-clockwise: upright (x, y) lands at stored (y, W - 1 - x).
+  for (let y = 0; y < c.height; y++)
+    for (let x = 0; x < c.width; x++) out.set(y, c.width - 1 - x, c.get(x, y));
+  return out;
+}
+
+/**
+ * 256x160 RGB, 16 bits per channel: a dark blue-to-teal ramp whose green spans only 24 8-bit
+ * levels across 256 px, so it bands at 8 bits where the 16-bit values step once per column.
+ */
+function deep16(): Uint16Array {
+  const W = 256;
+  const H = 160;
+  const out = new Uint16Array(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const u = x / (W - 1);
+      const v = y / (H - 1);
+      const rgb = [20 + 10 * v, 40 + 24 * u, 90 + 16 * u - 8 * v];
+      for (let k = 0; k < 3; k++) out[(y * W + x) * 3 + k] = Math.round((rgb[k] ?? 0) * 257);
+    }
+  }
+  return out;
+}
+
+/**
+ * 128x96 greyscale, 16 bits: a diagonal ramp over the whole 0..65535 range with ±64 of seeded
+ * noise. Pillow reads it as mode "I" and convert("RGB") clips at 255, so all but the darkest
+ * corner turns white.
+ */
+function grey16(): Uint16Array {
+  const W = 128;
+  const H = 96;
+  const rnd = prng(61);
+  return Uint16Array.from({ length: W * H }, (_, i) => {
+    const x = i % W;
+    const y = Math.floor(i / W);
+    // Overshoots by 128 at both ends, so the corners clip to exactly 0 and 65535.
+    const ramp = ((65535 + 256) * (x + y)) / (W - 1 + H - 1) - 128;
+    return Math.min(65535, Math.max(0, Math.round(ramp + (rnd() - 0.5) * 128)));
+  });
+}
+
+/** Three 128x96 frames panning across photo(), each numbered, stacked vertically. */
+function panFrames(source: Canvas): Canvas {
+  const W = 128;
+  const H = 96;
+  const frames = 3;
+  const c = new Canvas(W, H * frames, 3, BLACK);
+  for (let f = 0; f < frames; f++) {
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) c.set(x, f * H + y, source.get(40 + f * 100 + x, 120 + y));
+    drawText(c, 6, f * H + 6, String(f + 1), WHITE, 2);
+  }
+  return c;
+}
+
+// --- ICC -----------------------------------------------------------------------------------
+
+/** s15Fixed16Number, as ICC stores XYZ values. */
+const s15 = (v: number): number => Math.round(v * 65536);
+
+function iccTag(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.write(type, 0, "latin1");
+  return Buffer.concat([head, body]);
+}
+
+function xyzTag(x: number, y: number, z: number): Buffer {
+  const body = Buffer.alloc(12);
+  for (const [i, v] of [x, y, z].entries()) body.writeInt32BE(s15(v), 4 * i);
+  return iccTag("XYZ ", body);
+}
+
+/** v2 textDescriptionType: ASCII, then an empty Unicode and an empty ScriptCode record. */
+function descTag(text: string): Buffer {
+  const ascii = Buffer.from(`${text}\0`, "latin1");
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(ascii.length);
+  // Unicode language + count (8), ScriptCode code + count (3), the fixed 67-byte Mac field.
+  return iccTag("desc", Buffer.concat([count, ascii, Buffer.alloc(8 + 3 + 67)]));
+}
+
+/**
+ * Adobe RGB (1998) as an ICC v2 matrix/TRC display profile, built byte by byte because sharp
+ * ships only sRGB, P3 and CMYK. Colorants are the Adobe RGB primaries Bradford-adapted to
+ * D50; the TRC is the spec's 563/256 gamma as a u8Fixed8 curv (0x0233). wtpt holds the D65
+ * white (0.9505, 1, 1.0891) as Adobe's own AdobeRGB1998.icc and Ghostscript's a98.icc do for
+ * v2; lcms2 treats a v2 display profile's wtpt as D50 anyway, so conversions do not depend
+ * on it, and the colorants sum to the D50 header illuminant.
+ */
+function adobeRgbIcc(): Buffer {
+  const curv = iccTag("curv", Buffer.from([0, 0, 0, 1, 0x02, 0x33]));
+  const cprt = iccTag("text", Buffer.from("No copyright, use freely\0", "latin1"));
+  const tags: [string, Buffer][] = [
+    ["desc", descTag("Adobe RGB (1998)")],
+    ["cprt", cprt],
+    ["wtpt", xyzTag(0.95045, 1, 1.08905)],
+    ["rXYZ", xyzTag(0.6097559, 0.3111145, 0.0194702)],
+    ["gXYZ", xyzTag(0.2052401, 0.6256714, 0.0608902)],
+    ["bXYZ", xyzTag(0.149224, 0.0632141, 0.7445396)],
+    ["rTRC", curv],
+    ["gTRC", curv],
+    ["bTRC", curv],
+  ];
+  // Tag data starts after the 128-byte header and the table; each element is 4-byte aligned.
+  const table = Buffer.alloc(4 + 12 * tags.length);
+  table.writeUInt32BE(tags.length);
+  const blocks: Buffer[] = [];
+  const placed = new Map<Buffer, number>();
+  let offset = 128 + table.length;
+  tags.forEach(([sig, data], i) => {
+    let at = placed.get(data);
+    if (at === undefined) {
+      at = offset;
+      placed.set(data, at);
+      const padded = Buffer.alloc(Math.ceil(data.length / 4) * 4);
+      data.copy(padded);
+      blocks.push(padded);
+      offset += padded.length;
+    }
+    table.write(sig, 4 + 12 * i, "latin1");
+    table.writeUInt32BE(at, 8 + 12 * i);
+    table.writeUInt32BE(data.length, 12 + 12 * i);
+  });
+  const header = Buffer.alloc(128);
+  header.writeUInt32BE(offset, 0);
+  header.writeUInt32BE(0x02100000, 8);
+  header.write("mntrRGB XYZ ", 12, "latin1");
+  // A fixed creation date: the profile's bytes must not change between runs.
+  for (const [i, v] of [2024, 1, 1, 0, 0, 0].entries()) header.writeUInt16BE(v, 24 + 2 * i);
+  header.write("acsp", 36, "latin1");
+  for (const [i, v] of [0.9642, 1, 0.8249].entries()) header.writeInt32BE(s15(v), 68 + 4 * i);
+  return Buffer.concat([header, table, ...blocks]);
+}
+
 // --- output --------------------------------------------------------------------------------
 
 function raw(c: Canvas) {
@@ -512,6 +675,13 @@ async function main(): Promise<void> {
   // stay those of photo.png and a reader that ignores ICC sees the same pixels.
   const p3Converted = await raw(photoCanvas).withIccProfile("p3").png(PNG).toBuffer();
 
+  // libvips reads output profiles from files only.
+  const work = mkdtempSync(join(tmpdir(), "imgenc-fixtures-"));
+  const adobeRgb = join(work, "adobe-rgb-1998.icc");
+  writeFileSync(adobeRgb, adobeRgbIcc());
+  const sideCanvas = sideways();
+  const frames = panFrames(photoCanvas);
+
   const fixtures: [string, Promise<Buffer> | Buffer][] = [
     ["text-and-lines.png", raw(textAndLines()).png(PNG).toBuffer()],
     ["gradient.png", raw(gradient()).png(PNG).toBuffer()],
@@ -520,7 +690,52 @@ async function main(): Promise<void> {
     ["photo.jpg", raw(photoCanvas).jpeg({ quality: 90, chromaSubsampling: "4:4:4" }).toBuffer()],
     ["photo-p3.png", spliceIccp(photoPng, p3Converted)],
     ["grey.png", raw(grey()).toColourspace("b-w").png(PNG).toBuffer()],
+    [
+      "rotated-exif6.jpg",
+      // withExif alone cannot set Orientation (libvips writes its own tag over it), and
+      // withMetadata also attaches sRGB: keep the file profile-less, like a camera JPEG.
+      raw(sideCanvas)
+        .withMetadata({ orientation: 6 })
+        .withIccProfile("srgb", { attach: false })
+        .jpeg({ quality: 90, chromaSubsampling: "4:4:4" })
+        .toBuffer(),
+    ],
+    [
+      "adobe-rgb.jpg",
+      // Converts the sRGB-intended photo into Adobe RGB and embeds the profile.
+      raw(photoCanvas)
+        .withIccProfile(adobeRgb)
+        .jpeg({ quality: 90, chromaSubsampling: "4:4:4" })
+        .toBuffer(),
+    ],
+    [
+      "deep16.png",
+      sharp(deep16(), { raw: { width: 256, height: 160, channels: 3 } })
+        .toColourspace("rgb16")
+        .png(PNG)
+        .toBuffer(),
+    ],
+    [
+      "grey16.png",
+      sharp(grey16(), { raw: { width: 128, height: 96, channels: 1 } })
+        .toColourspace("grey16")
+        .png(PNG)
+        .toBuffer(),
+    ],
+    [
+      "animated.gif",
+      sharp(frames.data, {
+        raw: { width: frames.width, height: frames.height, channels: 3, pageHeight: 96 },
+      })
+        .gif({ delay: [500, 500, 500], loop: 0 })
+        .toBuffer(),
+    ],
+    ["cmyk.jpg", raw(photoCanvas).toColourspace("cmyk").jpeg({ quality: 90 }).toBuffer()],
   ];
+
+  // Every encode must be done with the profile before it is deleted; failures surface below.
+  await Promise.allSettled(fixtures.map(([, pending]) => pending));
+  rmSync(work, { recursive: true, force: true });
 
   for (const [name, pending] of fixtures) {
     const bytes = await pending;

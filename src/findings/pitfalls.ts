@@ -18,14 +18,15 @@ export const PITFALL_CODES = [
 ] as const;
 export type PitfallCode = (typeof PITFALL_CODES)[number];
 
-const ORIENTATION_NAMES: Record<number, string> = {
-  2: "mirrored",
-  3: "rotated 180°",
-  4: "mirrored vertically",
-  5: "mirrored and rotated 90° clockwise",
-  6: "rotated 90° clockwise",
-  7: "mirrored and rotated 90° counter-clockwise",
-  8: "rotated 90° counter-clockwise",
+/** How the picture looks when the stored pixels are shown without the EXIF correction. */
+const UNCORRECTED: Record<number, string> = {
+  2: "mirrored left to right",
+  3: "upside down",
+  4: "mirrored top to bottom",
+  5: "mirrored and lying on its side",
+  6: "turned 90° counter-clockwise",
+  7: "mirrored and lying on its side",
+  8: "turned 90° clockwise",
 };
 
 /** Below this mean CIEDE2000, a profile is treated as sRGB in all but name. */
@@ -81,11 +82,11 @@ function alphaDropped(image: DecodedImage): Finding | undefined {
 function orientationLost(info: ImageInfo): Finding | undefined {
   const o = info.orientation;
   if (o === undefined || o === 1) return undefined;
-  const name = ORIENTATION_NAMES[o] ?? `orientation ${o}`;
+  const seen = UNCORRECTED[o] ?? `in the stored orientation (EXIF ${o})`;
   return {
     code: "orientation-lost",
     severity: "warning",
-    message: `EXIF orientation ${o} (${name}) is not applied by Pillow's save, qwen-vl-utils or vLLM before mid-2026: the model sees the stored pixels ${name}; apply it before encoding (ImageOps.exif_transpose)`,
+    message: `EXIF orientation ${o} is not applied by Pillow's save, qwen-vl-utils or vLLM before mid-2026: the model sees the picture ${seen}; apply it before encoding (ImageOps.exif_transpose)`,
     data: { orientation: o },
   };
 }
@@ -133,8 +134,8 @@ async function iccDropped(
   image: DecodedImage,
 ): Promise<Finding | undefined> {
   const profile = info.iccProfile;
-  if (!info.hasIccProfile || info.space === "cmyk" || /\bsRGB\b/i.test(profile?.description ?? ""))
-    return undefined;
+  // Measured rather than trusted by name: a profile called "sRGB" can still be linear or wide.
+  if (!info.hasIccProfile || info.space === "cmyk") return undefined;
   const sharp = await loadSharp();
   let managed: Buffer;
   try {

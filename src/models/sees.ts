@@ -1,6 +1,6 @@
 import type { DecodedImage } from "../image/decode.js";
 import { type Metrics, measure } from "../metrics/report.js";
-import { modelView } from "./pillow-resize.js";
+import { modelView, opensAsRgba } from "./pillow-resize.js";
 import { type ModelName, type ModelPlan, modelPlan, type PlanOptions } from "./registry.js";
 
 /** The comparison repeated at the model's resolution, after the model's own preprocessing. */
@@ -27,13 +27,24 @@ function rgbToRgba(rgb: Uint8Array): Uint8Array {
   return out;
 }
 
-function summarise(plan: ModelPlan, full: Metrics, seen: Metrics): [boolean | null, string] {
+function summarise(
+  plan: ModelPlan,
+  full: Metrics,
+  seen: Metrics,
+  alphaComposited: boolean,
+): [boolean | null, string] {
   const size = plan.resized ? `${plan.resized.width}x${plan.resized.height}` : "full size";
   if (full.identical) return [null, `the payloads are identical, at ${size} too`];
   if (seen.identical) return [true, `${plan.model}'s resize to ${size} hides all of the JPEG loss`];
   const before = full.psnr as number;
   const after = seen.psnr as number;
   const mse = 100 * (1 - 10 ** ((before - after) / 10));
+  if (alphaComposited && before - after >= HIDES_DB) {
+    return [
+      false,
+      `the model sees a different image: it composites the lossless payload's transparency onto white, while the JPEG shows the colours stored under it (PSNR ${after.toFixed(2)} dB at ${size})`,
+    ];
+  }
   if (after - before >= HIDES_DB) {
     return [
       true,
@@ -82,6 +93,7 @@ export function compareAsSeen(
       threshold: options.threshold,
     },
   );
-  const [hidesLoss, summary] = summarise(plan, full, metrics);
+  const alphaComposited = opensAsRgba(a.info) && !opensAsRgba(b.info);
+  const [hidesLoss, summary] = summarise(plan, full, metrics, alphaComposited);
   return { plan, metrics, hidesLoss, summary };
 }
