@@ -19,6 +19,12 @@ export function addSourceOptions(command: Command): Command {
       30,
     )
     .option(
+      "--retries <count>",
+      "retries for transient URL failures (reset, 502, 503, 504), with backoff",
+      numberIn(0, 10, { integer: true }),
+      2,
+    )
+    .option(
       "--max-input-bytes <size>",
       "largest source accepted (e.g. 50MB, 512k)",
       byteSize,

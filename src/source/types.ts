@@ -3,6 +3,8 @@ export type SourceKind = "file" | "url" | "data-uri" | "stdin";
 export interface SourceOptions {
   /** Whole-transfer limit for URLs, in milliseconds (connect, headers and body). */
   timeoutMs?: number;
+  /** Retries for transient URL failures (connection reset, 502, 503, 504), with backoff. */
+  retries?: number;
   /** Cap on the bytes read from any source, enforced while streaming. */
   maxInputBytes?: number;
   /** Readable used for "-" (defaults to process.stdin at the edge; the core takes it as given). */
@@ -34,4 +36,5 @@ export interface Source {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_RETRIES = 2;
 export const DEFAULT_MAX_INPUT_BYTES = 50 * 1024 * 1024;

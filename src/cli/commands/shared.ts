@@ -4,6 +4,7 @@ import type { Io } from "../io.js";
 
 export interface SourceFlags {
   timeout: number;
+  retries: number;
   maxInputBytes: number;
   maxInputPixels: number;
 }
@@ -14,6 +15,7 @@ export function sourceOptions(
 ): SourceOptions & { maxInputPixels: number } {
   return {
     timeoutMs: flags.timeout * 1000,
+    retries: flags.retries,
     maxInputBytes: flags.maxInputBytes,
     maxInputPixels: flags.maxInputPixels,
     stdin: io.stdin,
