@@ -8,9 +8,15 @@ import type { LosslessMode, Subsampling } from "../../payload/types.js";
 import { formatCompare } from "../format/compare.js";
 import { colorLevel, type Io, write } from "../io.js";
 import { writeFileAtomic } from "../output.js";
-import { localInputs, type ModelFlags, modelOptions, sourceOptions } from "./shared.js";
+import {
+  localInputs,
+  type ModelFlags,
+  modelOptions,
+  type SourceFlags,
+  sourceOptions,
+} from "./shared.js";
 
-interface Flags extends ModelFlags {
+interface Flags extends ModelFlags, SourceFlags {
   lossless: LosslessMode;
   quality: number;
   subsampling: Subsampling;
@@ -21,9 +27,6 @@ interface Flags extends ModelFlags {
   minPsnr?: number;
   minSsim?: number;
   maxMismatch?: MismatchLimit;
-  timeout: number;
-  maxInputBytes: number;
-  maxInputPixels: number;
 }
 
 const SINGLE_ONLY = ["lossless", "quality", "subsampling", "emit"] as const;
