@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { availableParallelism } from "node:os";
 import { main } from "../dist/src/cli/main.js";
 
 // The only place that touches the process: exit code is set, never forced, so piped output drains.
@@ -7,4 +8,9 @@ process.exitCode = await main(process.argv.slice(2), {
   stderr: process.stderr,
   stdin: process.stdin,
   env: process.env,
+  onInterrupt: (handler) => {
+    process.once("SIGINT", handler);
+    return () => process.off("SIGINT", handler);
+  },
+  cores: availableParallelism(),
 });

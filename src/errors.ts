@@ -18,6 +18,7 @@ export type ErrorCode =
   | "not-image"
   | "decode"
   | "cannot-fit"
+  | "config"
   | "output";
 
 export class ImgencError extends Error {

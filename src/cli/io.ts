@@ -6,6 +6,10 @@ export interface Io {
   stderr: Writable & { isTTY?: boolean };
   stdin: Readable;
   env: NodeJS.ProcessEnv;
+  /** Registers a Ctrl-C handler while a long run is going; returns the unregister function. */
+  onInterrupt?: (handler: () => void) => () => void;
+  /** CPU cores available, for the default --jobs. */
+  cores?: number;
 }
 
 /**

@@ -57,3 +57,14 @@ export function mismatchLimit(value: string): MismatchLimit {
   if (/^\s*\d+\s*$/.test(value)) return { count: Number(value) };
   throw invalid("a pixel count such as 250 or a share such as 0.5%", value);
 }
+
+/** "2/4": the second of four shards. */
+export function shard(value: string): { index: number; count: number } {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) {
+    throw invalid("a shard i/n with 1 <= i <= n, such as 2/4", value);
+  }
+  return { index, count };
+}

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { MODELS } from "../models/registry.js";
 import type { Io } from "./io.js";
-import { byteSize, mismatchLimit, numberIn, positiveNumber } from "./options.js";
+import { byteSize, mismatchLimit, numberIn, positiveNumber, shard } from "./options.js";
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
@@ -212,6 +212,53 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     async (source: string, _opts, command: Command) => {
       const { runInspect } = await import("./commands/inspect.js");
       setExitCode(await runInspect(source, command, io));
+    },
+  );
+
+  const check = program
+    .command("check")
+    .summary("run the compare analysis over many images as a CI gate")
+    .description(
+      "Find every image under the given paths, folders and globs (skipping hidden folders and\n" +
+        "node_modules), compare each in parallel, and fail (exit 1) when any gate fails or an\n" +
+        "image cannot be read. Gates and settings come from flags or from imgenc.config.json\n" +
+        '(or an "imgenc" key in package.json), found from the working directory upwards.',
+    )
+    .argument("<paths...>", "files, folders or globs")
+    .option("--config <file>", "read settings from this JSON file instead of searching for one")
+    .option(
+      "-j, --jobs <count>",
+      "images compared at once (default: the number of CPU cores)",
+      numberIn(1, 256, { integer: true }),
+    )
+    .option("--json", "print one JSON document with every image and the totals")
+    .option("--jsonl", "print one JSON line per image as it finishes")
+    .option("--junit <file>", "write JUnit XML: one testcase per image")
+    .option("--shard <i/n>", "run only the i-th of n stable subsets (for a CI matrix)", shard)
+    .addOption(new Option("--lossless <mode>", "lossless payload").choices(["png", "original"]))
+    .option(
+      "-q, --quality <1-100>",
+      "lossy JPEG quality (default 75)",
+      numberIn(1, 100, { integer: true }),
+    )
+    .addOption(
+      new Option("--subsampling <mode>", "lossy JPEG chroma subsampling (default 4:2:0)").choices([
+        "4:2:0",
+        "4:4:4",
+      ]),
+    )
+    .option("--threshold <0-1>", "pixelmatch colour threshold (default 0.1)", numberIn(0, 1))
+    .option("--min-psnr <dB>", "gate: fail an image whose PSNR is below this", numberIn(0, 1000))
+    .option("--min-ssim <0-1>", "gate: fail an image whose SSIM is below this", numberIn(0, 1))
+    .option(
+      "--max-mismatch <count|N%>",
+      "gate: fail an image with more perceptible differences",
+      mismatchLimit,
+    );
+  addSourceOptions(addModelOptions(check)).action(
+    async (paths: string[], _opts, command: Command) => {
+      const { runCheckCommand } = await import("./commands/check.js");
+      setExitCode(await runCheckCommand(paths, command, io));
     },
   );
 

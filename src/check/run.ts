@@ -1,0 +1,97 @@
+import { Worker } from "node:worker_threads";
+import type { CheckItem, CheckJob, CheckTotals } from "./types.js";
+
+export interface RunOptions {
+  /** Worker threads to run at once (each compares one image at a time). */
+  jobs: number;
+  /** Aborting stops the workers; the run resolves with what finished. */
+  signal?: AbortSignal;
+  /** Called as each image finishes, in finishing order. */
+  onItem?: (item: CheckItem, finished: number, total: number) => void;
+}
+
+export interface CheckRun {
+  items: CheckItem[];
+  totals: CheckTotals;
+}
+
+const WORKER = new URL("./worker.js", import.meta.url);
+
+function totalsOf(items: CheckItem[], durationMs: number, interrupted: boolean): CheckTotals {
+  return {
+    images: items.length,
+    passed: items.filter((i) => i.status === "passed").length,
+    failed: items.filter((i) => i.status === "failed").length,
+    errors: items.filter((i) => i.status === "error").length,
+    durationMs,
+    interrupted,
+  };
+}
+
+/**
+ * Compares every job's image in a pool of worker threads: sharp's libvips work and imgenc's
+ * JavaScript metrics both run off the main thread, so N workers use N cores.
+ */
+export function runCheck(jobs: readonly CheckJob[], options: RunOptions): Promise<CheckRun> {
+  const started = performance.now();
+  const items: CheckItem[] = [];
+  const queue = [...jobs];
+  const workers = new Set<Worker>();
+  let settled = false;
+
+  return new Promise((resolve) => {
+    const finish = (interrupted: boolean) => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener("abort", onAbort);
+      for (const worker of workers) void worker.terminate();
+      resolve({ items, totals: totalsOf(items, performance.now() - started, interrupted) });
+    };
+    const onAbort = () => finish(true);
+    if (options.signal?.aborted) return finish(true);
+    options.signal?.addEventListener("abort", onAbort);
+
+    const record = (item: CheckItem) => {
+      items.push(item);
+      options.onItem?.(item, items.length, jobs.length);
+      if (items.length === jobs.length) finish(false);
+    };
+
+    const start = () => {
+      const worker = new Worker(WORKER);
+      workers.add(worker);
+      let current: CheckJob | undefined;
+      const next = () => {
+        current = queue.shift();
+        if (current === undefined) {
+          workers.delete(worker);
+          void worker.terminate();
+          return;
+        }
+        worker.postMessage(current);
+      };
+      worker.on("message", (item: CheckItem) => {
+        if (settled) return;
+        record(item);
+        next();
+      });
+      // A worker that dies (out of memory, a native crash) fails its image; the run goes on.
+      worker.on("error", (error) => {
+        workers.delete(worker);
+        if (settled || current === undefined) return;
+        record({
+          file: current.file,
+          status: "error",
+          durationMs: 0,
+          error: { code: "internal", message: `worker failed: ${error.message}` },
+        });
+        if (queue.length > 0) start();
+      });
+      next();
+    };
+
+    if (jobs.length === 0) return finish(false);
+    const count = Math.max(1, Math.min(options.jobs, jobs.length));
+    for (let i = 0; i < count; i++) start();
+  });
+}

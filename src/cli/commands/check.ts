@@ -1,0 +1,124 @@
+import { Chalk } from "chalk";
+import type { Command } from "commander";
+import { type CheckSettings, gatesOf, loadConfig, settingsFor } from "../../check/config.js";
+import { discover, type Shard, selectShard } from "../../check/discover.js";
+import { junitXml } from "../../check/junit.js";
+import { rankWorstFirst } from "../../check/rank.js";
+import { runCheck } from "../../check/run.js";
+import type { CheckItem, CheckJob } from "../../check/types.js";
+import { ImgencError } from "../../errors.js";
+import type { MismatchLimit } from "../../gates.js";
+import type { ModelName } from "../../models/registry.js";
+import type { LosslessMode, Subsampling } from "../../payload/types.js";
+import { formatCheck, progressLine } from "../format/check.js";
+import { colorLevel, type Io, write } from "../io.js";
+import { writeFileAtomic } from "../output.js";
+import { localInputs, type SourceFlags } from "./shared.js";
+
+interface Flags extends SourceFlags {
+  config?: string;
+  jobs?: number;
+  json?: boolean;
+  jsonl?: boolean;
+  junit?: string;
+  report?: string;
+  shard?: Shard;
+  quality?: number;
+  subsampling?: Subsampling;
+  lossless?: LosslessMode;
+  threshold?: number;
+  model?: ModelName;
+  minPixels?: number;
+  maxPixels?: number;
+  minPsnr?: number;
+  minSsim?: number;
+  maxMismatch?: MismatchLimit;
+}
+
+const SETTING_FLAGS = [
+  "quality",
+  "subsampling",
+  "lossless",
+  "threshold",
+  "model",
+  "minPixels",
+  "maxPixels",
+  "minPsnr",
+  "minSsim",
+  "maxMismatch",
+] as const satisfies readonly (keyof CheckSettings)[];
+
+/** The item as JSON: the compare report, its verdict and error; never image bytes. */
+function itemJson(item: CheckItem): object {
+  const { images: _images, ...rest } = item;
+  return rest;
+}
+
+function job(file: string, settings: CheckSettings, flags: Flags, images: boolean): CheckJob {
+  return {
+    file,
+    images,
+    options: {
+      timeoutMs: flags.timeout * 1000,
+      retries: flags.retries,
+      maxInputBytes: flags.maxInputBytes,
+      maxInputPixels: flags.maxInputPixels,
+      ...(settings.lossless !== undefined && { lossless: settings.lossless }),
+      jpeg: { quality: settings.quality ?? 75, subsampling: settings.subsampling ?? "4:2:0" },
+      ...(settings.threshold !== undefined && { threshold: settings.threshold }),
+      ...(settings.model !== undefined && { model: settings.model }),
+      ...(settings.minPixels !== undefined && { minPixels: settings.minPixels }),
+      ...(settings.maxPixels !== undefined && { maxPixels: settings.maxPixels }),
+      gates: gatesOf(settings),
+    },
+  };
+}
+
+export async function runCheckCommand(specs: string[], command: Command, io: Io): Promise<number> {
+  const flags = command.opts<Flags>();
+  if (flags.json && flags.jsonl)
+    throw new ImgencError("usage", "--json and --jsonl both want stdout; pick one");
+  const config = loadConfig(flags.config);
+  // Flags given on the command line win over the config and its overrides.
+  const fromFlags: CheckSettings = {};
+  for (const name of SETTING_FLAGS) {
+    if (command.getOptionValueSource(name) === "cli")
+      Object.assign(fromFlags, { [name]: flags[name] });
+  }
+  let files = await discover(specs);
+  if (flags.shard) files = selectShard(files, flags.shard);
+  const wantImages = flags.report !== undefined;
+  const jobs = files.map((file) =>
+    job(file, { ...settingsFor(config, file), ...fromFlags }, flags, wantImages),
+  );
+
+  const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
+  const progress = io.stderr.isTTY === true && !io.env.CI;
+  const columns = (io.stderr as { columns?: number }).columns ?? 80;
+  const controller = new AbortController();
+  const unregister = io.onInterrupt?.(() => controller.abort());
+  const pending: Promise<void>[] = [];
+  const run = await runCheck(jobs, {
+    jobs: flags.jobs ?? io.cores ?? 1,
+    signal: controller.signal,
+    onItem: (item, done, total) => {
+      if (flags.jsonl) pending.push(write(io.stdout, `${JSON.stringify(itemJson(item))}\n`));
+      if (progress) pending.push(write(io.stderr, progressLine(done, total, item.file, columns)));
+    },
+  }).finally(() => unregister?.());
+  await Promise.all(pending);
+  if (progress) await write(io.stderr, "\r\u001b[K");
+
+  const ranked = rankWorstFirst(run.items);
+  const inputs = localInputs(files);
+  if (flags.junit !== undefined)
+    await writeFileAtomic(flags.junit, junitXml(ranked, run.totals), inputs);
+  if (flags.json) {
+    const doc = { schemaVersion: 1, images: ranked.map(itemJson), totals: run.totals };
+    await write(io.stdout, `${JSON.stringify(doc, null, 2)}\n`);
+  } else if (!flags.jsonl) {
+    await write(io.stdout, formatCheck(run.items, run.totals, chalk));
+  }
+  if (run.totals.interrupted) return 130;
+  return run.totals.failed + run.totals.errors === 0 ? 0 : 1;
+}

@@ -1,0 +1,96 @@
+import { stripVTControlCharacters as plain } from "node:util";
+import type { ChalkInstance } from "chalk";
+import { rankWorstFirst } from "../../check/rank.js";
+import type { CheckItem, CheckTotals } from "../../check/types.js";
+import { percent, ratio } from "./numbers.js";
+
+/** Passed images shown after the failures; the rest are counted, not listed. */
+const PASSED_SHOWN = 10;
+
+function row(item: CheckItem, c: ChalkInstance): string[] {
+  const mark =
+    item.status === "passed"
+      ? c.green("pass")
+      : item.status === "failed"
+        ? c.red("FAIL")
+        : c.red("ERROR");
+  if (item.error) return [mark, item.file, c.red(`${item.error.code}: ${item.error.message}`)];
+  const r = item.report;
+  const m = r?.metrics;
+  const failed = (r?.gates ?? []).filter((g) => !g.passed).map((g) => `--${g.gate}`);
+  return [
+    mark,
+    item.file,
+    m ? (m.psnr === null ? "identical" : `${m.psnr.toFixed(2)} dB`) : "-",
+    m?.ssim == null ? "-" : m.ssim.toFixed(4),
+    m ? percent(m.mismatchShare) : "-",
+    r ? ratio(r.ratio.bytes) : "-",
+    String(r?.findings.length ?? 0),
+    failed.length > 0 ? c.red(failed.join(" ")) : "",
+  ];
+}
+
+function align(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows)
+    r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, plain(cell).length)));
+  return rows.map((r) =>
+    r
+      .map((cell, i) => {
+        const pad = " ".repeat((widths[i] ?? 0) - plain(cell).length);
+        return i >= 2 && i <= 6 ? pad + cell : cell + pad;
+      })
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+export function verdictLine(totals: CheckTotals, c: ChalkInstance): string {
+  const time = `${(totals.durationMs / 1000).toFixed(1)} s`;
+  const stopped = totals.interrupted ? c.yellow(" (interrupted: partial results)") : "";
+  const bad = totals.failed + totals.errors;
+  if (bad === 0) return `${c.green(`passed: ${totals.images} images`)} in ${time}${stopped}`;
+  return `${c.red(`failed: ${bad} of ${totals.images} images`)} (${totals.failed} failed a gate, ${totals.errors} unreadable) in ${time}${stopped}`;
+}
+
+/** Summary table, worst images first, then the verdict. */
+export function formatCheck(
+  items: readonly CheckItem[],
+  totals: CheckTotals,
+  c: ChalkInstance,
+): string {
+  const ranked = rankWorstFirst(items);
+  const bad = ranked.filter((i) => i.status !== "passed");
+  const good = ranked.filter((i) => i.status === "passed");
+  const shown = [...bad, ...good.slice(0, PASSED_SHOWN)];
+  const lines: string[] = [];
+  if (shown.length > 0) {
+    const header = [
+      "",
+      "image",
+      "PSNR",
+      "SSIM",
+      "mismatch",
+      "lossy/lossless",
+      "findings",
+      "failed gates",
+    ];
+    const table = align([header, ...shown.map((i) => row(i, c))]);
+    lines.push(c.dim(table[0] ?? ""), ...table.slice(1));
+    if (good.length > PASSED_SHOWN)
+      lines.push(c.dim(`(${good.length - PASSED_SHOWN} more passed)`));
+    lines.push("");
+  }
+  lines.push(verdictLine(totals, c));
+  return `${lines.join("\n")}\n`;
+}
+
+/** One line, redrawn in place: only ever written to a TTY. */
+export function progressLine(done: number, total: number, file: string, columns: number): string {
+  const width = 24;
+  const filled = total === 0 ? width : Math.round((width * done) / total);
+  const bar = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} `;
+  const room = Math.max(0, columns - bar.length - 1);
+  const name = file.length > room ? `…${file.slice(file.length - room + 1)}` : file;
+  return `\r\u001b[K${bar}${name}`;
+}

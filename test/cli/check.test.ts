@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, test } from "node:test";
+import { BIN, fixture, ROOT, runCli } from "../helpers/cli.js";
+import { noisePng } from "../helpers/images.js";
+
+interface CheckDoc {
+  schemaVersion: number;
+  images: {
+    file: string;
+    status: string;
+    report?: {
+      metrics: { psnr: number | null } | null;
+      gates: { gate: string; passed: boolean }[];
+    };
+    error?: { code: string; message: string };
+  }[];
+  totals: { images: number; passed: number; failed: number; errors: number; interrupted: boolean };
+}
+
+const work = mkdtempSync(join(tmpdir(), "imgenc-check-"));
+const set = join(work, "set");
+
+before(() => {
+  mkdirSync(join(set, "nested", ".hidden"), { recursive: true });
+  copyFileSync(fixture("photo.png"), join(set, "photo.png"));
+  copyFileSync(fixture("text-and-lines.png"), join(set, "nested", "text.png"));
+  copyFileSync(fixture("photo.jpg"), join(set, "nested", ".hidden", "skipped.jpg"));
+  writeFileSync(join(set, "broken.png"), "<!DOCTYPE html><p>502</p>");
+});
+
+describe("imgenc check", () => {
+  test("a folder: every image found, one unreadable, exit 1; the others still reported", async () => {
+    const result = await runCli(["check", set, "--json"]);
+    assert.equal(result.code, 1, result.stderr);
+    const doc = JSON.parse(result.stdout) as CheckDoc;
+    assert.equal(doc.schemaVersion, 1);
+    assert.deepEqual(
+      doc.images.map((i) => [i.file.slice(set.length + 1), i.status]),
+      [
+        ["broken.png", "error"],
+        ["nested/text.png", "passed"],
+        ["photo.png", "passed"],
+      ],
+    );
+    assert.equal(doc.images[0]?.error?.code, "not-image");
+    assert.deepEqual(
+      { ...doc.totals, durationMs: undefined },
+      { images: 3, passed: 2, failed: 0, errors: 1, interrupted: false, durationMs: undefined },
+    );
+  });
+
+  test("gates from flags: exit 1 names the failing image; worst first in the table", async () => {
+    const files = [join(set, "photo.png"), join(set, "nested", "text.png")];
+    const result = await runCli(["check", ...files, "--min-psnr", "30"]);
+    assert.equal(result.code, 1);
+    const lines = result.stdout.split("\n");
+    assert.match(lines[1] ?? "", /FAIL\s+.*text\.png\s+19\.\d\d dB.*--min-psnr/);
+    assert.match(lines[2] ?? "", /pass\s+.*photo\.png/);
+    assert.match(result.stdout, /failed: 1 of 2 images \(1 failed a gate, 0 unreadable\)/);
+    assert.ok(!result.stderr.includes("\r"), "no progress bar when stderr is not a TTY");
+    assert.ok(!result.stdout.includes("\u001b["), "no colour in CI logs");
+    const pass = await runCli(["check", ...files, "--min-psnr", "15"]);
+    assert.equal(pass.code, 0);
+    assert.match(pass.stdout, /passed: 2 images/);
+  });
+
+  test("a config file with per-glob overrides; flags win over it", async () => {
+    const dir = join(work, "configured");
+    mkdirSync(join(dir, "screens"), { recursive: true });
+    copyFileSync(fixture("photo.png"), join(dir, "photo.png"));
+    copyFileSync(fixture("text-and-lines.png"), join(dir, "screens", "text.png"));
+    writeFileSync(
+      join(dir, "imgenc.config.json"),
+      JSON.stringify({
+        minPsnr: 30,
+        overrides: [{ files: "screens/**", subsampling: "4:4:4", minPsnr: 20 }],
+      }),
+    );
+    const result = await runCli(["check", ".", "--json"], { cwd: dir });
+    const doc = JSON.parse(result.stdout) as CheckDoc;
+    assert.equal(result.code, 0, JSON.stringify(doc.images.map((i) => i.report?.gates)));
+    const flagged = await runCli(["check", ".", "--min-psnr", "45", "--json"], { cwd: dir });
+    assert.equal(flagged.code, 1, "--min-psnr 45 on the command line beats the config");
+  });
+
+  test("a config error names the file, the key and what was expected: exit 2", async () => {
+    const dir = join(work, "bad-config");
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(fixture("photo.png"), join(dir, "photo.png"));
+    writeFileSync(join(dir, "imgenc.config.json"), JSON.stringify({ minSsim: "high" }));
+    const result = await runCli(["check", "."], { cwd: dir });
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.equal(
+      result.stderr,
+      'imgenc: imgenc.config.json: minSsim: expected a number from 0 to 1, got "high"\n',
+    );
+  });
+
+  test("--jsonl streams one line per image; --junit writes one testcase per image", async () => {
+    const junit = join(work, "junit.xml");
+    const result = await runCli(["check", set, "--jsonl", "--min-psnr", "30", "--junit", junit]);
+    const lines = result.stdout.trim().split("\n");
+    assert.equal(lines.length, 3);
+    for (const line of lines) assert.ok(JSON.parse(line).file);
+    const xml = readFileSync(junit, "utf8");
+    assert.equal(xml.match(/<testcase /g)?.length, 3);
+    assert.match(xml, /<testsuites name="imgenc check" tests="3" failures="2"/);
+    assert.match(
+      xml,
+      /<failure type="min-psnr" message="psnr 19\.\d+ does not meet --min-psnr &gt;= 30">/,
+    );
+    assert.match(xml, /<failure type="not-image"/);
+  });
+
+  test("--shard splits the run into disjoint parts that add up to the whole", async () => {
+    const all = (JSON.parse((await runCli(["check", "fixtures", "--json"])).stdout) as CheckDoc)
+      .images;
+    const parts = await Promise.all(
+      ["1/3", "2/3", "3/3"].map(async (s) => {
+        const r = await runCli(["check", "fixtures", "--json", "--shard", s]);
+        return (JSON.parse(r.stdout) as CheckDoc).images.map((i) => i.file);
+      }),
+    );
+    assert.deepEqual(parts.flat().sort(), all.map((i) => i.file).sort());
+    const bad = await runCli(["check", "fixtures", "--shard", "4/3"]);
+    assert.equal(bad.code, 2);
+  });
+
+  test("--jobs 2 gives the same results as --jobs 1", async () => {
+    const one = JSON.parse(
+      (await runCli(["check", "fixtures", "--json", "--jobs", "1"])).stdout,
+    ) as CheckDoc;
+    const two = JSON.parse(
+      (await runCli(["check", "fixtures", "--json", "--jobs", "2"])).stdout,
+    ) as CheckDoc;
+    const strip = (d: CheckDoc) => d.images.map((i) => [i.file, i.status, i.report?.metrics]);
+    assert.deepEqual(strip(two), strip(one));
+  });
+});
+
+describe("imgenc check: Ctrl-C", () => {
+  let slow = "";
+  before(async () => {
+    slow = join(work, "slow");
+    mkdirSync(slow, { recursive: true });
+    const png = await noisePng(900, 900);
+    for (let i = 0; i < 30; i++)
+      writeFileSync(join(slow, `noise-${String(i).padStart(2, "0")}.png`), png);
+  });
+
+  test("stops the workers and prints the partial summary", async () => {
+    const child = spawn(process.execPath, [BIN, "check", slow, "--jobs", "1", "--jsonl"], {
+      cwd: ROOT,
+    });
+    let stdout = "";
+    let interrupted = false;
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+      if (!interrupted && stdout.includes("\n")) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    assert.equal(code, 130);
+    const lines = stdout.trim().split("\n");
+    assert.ok(lines.length >= 1 && lines.length < 30, `${lines.length} images reported`);
+
+    const human = spawn(process.execPath, [BIN, "check", slow, "--jobs", "1"], { cwd: ROOT });
+    let text = "";
+    human.stdout.on("data", (chunk: Buffer) => {
+      text += chunk;
+    });
+    setTimeout(() => human.kill("SIGINT"), 1500);
+    const humanCode = await new Promise<number | null>((resolve) => human.on("close", resolve));
+    assert.equal(humanCode, 130);
+    assert.match(text, /interrupted: partial results/);
+  });
+});
