@@ -6,7 +6,8 @@ import { evaluateGates, type GateResult, type Gates } from "./gates.js";
 import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
 import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
 import { loadSharp } from "./image/sharp.js";
-import { type Metrics, measure } from "./metrics/report.js";
+import { toShared } from "./metrics/off-thread.js";
+import { type Metrics, measure, measureParallel } from "./metrics/report.js";
 import type { ModelName, PlanOptions } from "./models/registry.js";
 import { compareAsSeen, type ModelComparison } from "./models/sees.js";
 import { base64Length, dataUriLength } from "./payload/datauri.js";
@@ -175,7 +176,7 @@ function assemble(
  */
 async function compareOne(spec: string, options: CompareOptions): Promise<CompareResult> {
   const source = await readSource(spec, options);
-  const image = await decodeSource(source, options);
+  const image = shareLarge(await decodeSource(source, options));
   const losslessPromise =
     options.lossless === "original"
       ? Promise.resolve(originalPayload(image, source.bytes))
@@ -183,19 +184,12 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
   // Don't let a rejected PNG encode go unhandled while the lossy side is still running.
   losslessPromise.catch(() => {});
   const jpeg = options.jpeg ?? PILLOW_DEFAULT_JPEG;
-  // What 4:4:4 would keep, for the chroma-subsampling finding; overlaps with the main JPEG.
-  const fullChroma =
-    jpeg.subsampling === "4:2:0"
-      ? pillowJpegPayload(image, { ...jpeg, subsampling: "4:4:4" }).then((p) => decode(p.bytes))
-      : undefined;
-  fullChroma?.catch(() => {});
   const lossy = await pillowJpegPayload(image, jpeg);
-  const lossyImage = await decode(lossy.bytes);
-  const measured = measure(image.rgba, lossyImage.rgba, image.width, image.height, {
+  const lossyImage = shareLarge(await decode(lossy.bytes));
+  const measured = await measureParallel(image.rgba, lossyImage.rgba, image.width, image.height, {
     threshold: options.threshold,
     diff: options.diff,
   });
-  const full444 = await fullChroma;
   const findings = [
     ...sourceFindings(source, undefined),
     ...(await sourcePitfalls({
@@ -203,19 +197,22 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
       image,
       jpegQuality: jpegQuality(source.bytes, image),
     })),
-    ...payloadPitfalls({
+    ...(await payloadPitfalls({
       sourceBytes: source.bytes.length,
       lossyBytes: lossy.bytes.length,
-      ...(full444 && {
+      ...(jpeg.subsampling === "4:2:0" && {
         chroma: {
           source: image.pillowRgba,
           subsampled: lossyImage.rgba,
-          full: full444.rgba,
+          full: async () => {
+            const full = await pillowJpegPayload(image, { ...jpeg, subsampling: "4:4:4" });
+            return (await decode(full.bytes)).rgba;
+          },
           width: image.width,
           height: image.height,
         },
       }),
-    }),
+    })),
   ];
   const lossless = await losslessPromise;
   const payloads: [Payload, Payload] = [lossless, lossy];
@@ -231,6 +228,14 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
     report.model = compareAsSeen(options.model, image, lossyImage, measured.metrics, options);
   }
   return { report, artifacts: artifacts(payloads, image, measured.diff) };
+}
+
+/** Large pixel buffers move to shared memory so the SSIM worker reads them without a copy. */
+function shareLarge(image: DecodedImage): DecodedImage {
+  if (image.width * image.height < 2_000_000) return image;
+  const rgba = toShared(image.rgba);
+  const pillowRgba = image.pillowRgba === image.rgba ? rgba : image.pillowRgba;
+  return { ...image, rgba, pillowRgba };
 }
 
 function jpegQuality(bytes: Buffer, image: DecodedImage): number | null | undefined {

@@ -1,6 +1,6 @@
 import type { DecodedImage, ImageInfo } from "../image/decode.js";
 import { loadSharp } from "../image/sharp.js";
-import { chromaError } from "../metrics/chroma.js";
+import { type ChromaError, chromaError } from "../metrics/chroma.js";
 import { deltaE } from "../metrics/colour.js";
 import type { Finding } from "./types.js";
 
@@ -207,18 +207,21 @@ export async function sourcePitfalls(input: SourcePitfallInput): Promise<Finding
 export interface PayloadPitfallInput {
   sourceBytes: number;
   lossyBytes: number;
-  /** The source and the decoded 4:2:0 JPEG, and the same JPEG at 4:4:4 (RGBA). */
+  /**
+   * The source and the decoded 4:2:0 JPEG (RGBA), and a way to get the same JPEG at 4:4:4,
+   * called only when the 4:2:0 chroma error is visible.
+   */
   chroma?: {
     source: Uint8Array;
     subsampled: Uint8Array;
-    full: Uint8Array;
+    full: () => Promise<Uint8Array>;
     width: number;
     height: number;
   };
 }
 
 /** Losses of the lossy payload itself (compare only). */
-export function payloadPitfalls(input: PayloadPitfallInput): Finding[] {
+export async function payloadPitfalls(input: PayloadPitfallInput): Promise<Finding[]> {
   const found: Finding[] = [];
   if (input.lossyBytes > input.sourceBytes) {
     found.push({
@@ -230,12 +233,15 @@ export function payloadPitfalls(input: PayloadPitfallInput): Finding[] {
   }
   const c = input.chroma;
   if (c) {
-    const sub = chromaError(c.source, c.subsampled, c.width, c.height);
-    const full = chromaError(c.source, c.full, c.width, c.height);
-    const worst = (e: typeof sub) =>
+    const worst = (e: ChromaError) =>
       Math.min(e.cbPsnr ?? Number.POSITIVE_INFINITY, e.crPsnr ?? Number.POSITIVE_INFINITY);
-    const gain = worst(full) - worst(sub);
-    if (worst(sub) < CHROMA_VISIBLE_DB && gain >= CHROMA_GAIN_DB) {
+    const sub = chromaError(c.source, c.subsampled, c.width, c.height);
+    // The 4:4:4 encode is only worth its time when 4:2:0 visibly hurt the chroma.
+    const full =
+      worst(sub) < CHROMA_VISIBLE_DB
+        ? chromaError(c.source, await c.full(), c.width, c.height)
+        : undefined;
+    if (full && worst(full) - worst(sub) >= CHROMA_GAIN_DB) {
       found.push({
         code: "chroma-subsampling",
         severity: "warning",

@@ -1,5 +1,6 @@
 import { errorStats } from "./error.js";
 import { mismatch } from "./mismatch.js";
+import { ssimOffThread } from "./off-thread.js";
 import { ssim } from "./ssim.js";
 
 export const DEFAULT_THRESHOLD = 0.1;
@@ -34,17 +35,14 @@ export interface Measurement {
   diff?: Uint8Array;
 }
 
-/** Both inputs are RGBA, width * height * 4 bytes; alpha is ignored by every metric. */
-export function measure(
-  a: Uint8Array,
-  b: Uint8Array,
+function assemble(
+  stats: ReturnType<typeof errorStats>,
+  pm: ReturnType<typeof mismatch>,
+  ssimValue: number | null,
   width: number,
   height: number,
-  options: MeasureOptions = {},
+  threshold: number,
 ): Measurement {
-  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
-  const stats = errorStats(a, b, width, height);
-  const pm = mismatch(a, b, width, height, { threshold, diff: options.diff ?? false });
   const pixels = width * height;
   const metrics: Metrics = {
     width,
@@ -57,9 +55,53 @@ export function measure(
     mismatchShare: pixels === 0 ? 0 : pm.mismatched / pixels,
     threshold,
     psnr: stats.psnr,
-    ssim: stats.identical ? (width >= 11 && height >= 11 ? 1 : null) : ssim(a, b, width, height),
+    ssim: ssimValue,
     maxChannelDiff: stats.maxChannelDiff,
     meanAbsError: stats.meanAbsError,
   };
   return pm.diff === undefined ? { metrics } : { metrics, diff: pm.diff };
+}
+
+const identicalSsim = (width: number, height: number) => (width >= 11 && height >= 11 ? 1 : null);
+
+/**
+ * measure(), with SSIM computed in a worker thread on large images while this thread runs the
+ * other metrics. The values are the same.
+ */
+export async function measureParallel(
+  a: Uint8Array,
+  b: Uint8Array,
+  width: number,
+  height: number,
+  options: MeasureOptions = {},
+): Promise<Measurement> {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const pending = ssimOffThread(a, b, width, height);
+  pending.catch(() => {});
+  const stats = errorStats(a, b, width, height);
+  const pm = mismatch(a, b, width, height, { threshold, diff: options.diff ?? false });
+  const value = await pending;
+  return assemble(
+    stats,
+    pm,
+    stats.identical ? identicalSsim(width, height) : value,
+    width,
+    height,
+    threshold,
+  );
+}
+
+/** Both inputs are RGBA, width * height * 4 bytes; alpha is ignored by every metric. */
+export function measure(
+  a: Uint8Array,
+  b: Uint8Array,
+  width: number,
+  height: number,
+  options: MeasureOptions = {},
+): Measurement {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const stats = errorStats(a, b, width, height);
+  const pm = mismatch(a, b, width, height, { threshold, diff: options.diff ?? false });
+  const value = stats.identical ? identicalSsim(width, height) : ssim(a, b, width, height);
+  return assemble(stats, pm, value, width, height, threshold);
 }
