@@ -108,6 +108,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     )
     .option("--json", "print one JSON document on stdout")
     .option("--diff <file.png>", "write pixelmatch's diff image")
+    .option("--report <file.html>", "write a self-contained HTML report")
     .addOption(
       new Option(
         "--emit <payload>",
@@ -234,6 +235,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option("--json", "print one JSON document with every image and the totals")
     .option("--jsonl", "print one JSON line per image as it finishes")
     .option("--junit <file>", "write JUnit XML: one testcase per image")
+    .option("--report <file.html>", "write a self-contained HTML report")
     .option("--shard <i/n>", "run only the i-th of n stable subsets (for a CI matrix)", shard)
     .addOption(new Option("--lossless <mode>", "lossless payload").choices(["png", "original"]))
     .option(

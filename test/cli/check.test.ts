@@ -182,3 +182,19 @@ describe("imgenc check: Ctrl-C", () => {
     assert.match(text, /interrupted: partial results/);
   });
 });
+
+describe("--report", () => {
+  test("check and compare write one self-contained HTML file", async () => {
+    const page = join(work, "check.html");
+    const result = await runCli(["check", set, "--report", page, "--min-psnr", "30"]);
+    assert.equal(result.code, 1);
+    const html = readFileSync(page, "utf8");
+    assert.match(html, /^<!doctype html>/i);
+    assert.equal(html.match(/<img /g)?.length, 2 * 3, "two payloads and a diff per readable image");
+    assert.ok(!/\b(src|href)="https?:/.test(html), "no network references");
+    assert.match(html, /id="imgenc-data"/);
+    const single = join(work, "compare.html");
+    assert.equal((await runCli(["compare", fixture("photo.png"), "--report", single])).code, 0);
+    assert.equal(readFileSync(single, "utf8").match(/<img /g)?.length, 3);
+  });
+});

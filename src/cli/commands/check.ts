@@ -13,6 +13,7 @@ import type { LosslessMode, Subsampling } from "../../payload/types.js";
 import { formatCheck, progressLine } from "../format/check.js";
 import { colorLevel, type Io, write } from "../io.js";
 import { writeFileAtomic } from "../output.js";
+import { writeCheckReport } from "./report.js";
 import { localInputs, type SourceFlags } from "./shared.js";
 
 interface Flags extends SourceFlags {
@@ -113,6 +114,7 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
   const inputs = localInputs(files);
   if (flags.junit !== undefined)
     await writeFileAtomic(flags.junit, junitXml(ranked, run.totals), inputs);
+  if (flags.report !== undefined) await writeCheckReport(flags.report, ranked, run.totals, inputs);
   if (flags.json) {
     const doc = { schemaVersion: 1, images: ranked.map(itemJson), totals: run.totals };
     await write(io.stdout, `${JSON.stringify(doc, null, 2)}\n`);

@@ -8,6 +8,7 @@ import type { LosslessMode, Subsampling } from "../../payload/types.js";
 import { formatCompare } from "../format/compare.js";
 import { colorLevel, type Io, write } from "../io.js";
 import { writeFileAtomic } from "../output.js";
+import { writeCompareReport } from "./report.js";
 import {
   localInputs,
   type ModelFlags,
@@ -23,6 +24,7 @@ interface Flags extends ModelFlags, SourceFlags {
   threshold: number;
   json?: boolean;
   diff?: string;
+  report?: string;
   emit?: "lossless" | "lossy";
   minPsnr?: number;
   minSsim?: number;
@@ -57,7 +59,7 @@ export async function runCompare(
     lossless: flags.lossless,
     jpeg: { quality: flags.quality, subsampling: flags.subsampling },
     threshold: flags.threshold,
-    diff: flags.diff !== undefined,
+    diff: flags.diff !== undefined || flags.report !== undefined,
     gates: {
       ...(flags.minPsnr !== undefined && { minPsnr: flags.minPsnr }),
       ...(flags.minSsim !== undefined && { minSsim: flags.minSsim }),
@@ -67,7 +69,10 @@ export async function runCompare(
   const sources = other === undefined ? [source] : [source, other];
   if (sources.filter((s) => s === "-").length > 1) throw usage("only one source can be - (stdin)");
 
-  const { report, artifacts } = await compare(source, other, options);
+  const result = await compare(source, other, options);
+  const { report, artifacts } = result;
+  if (flags.report !== undefined)
+    await writeCompareReport(flags.report, result, localInputs(sources));
 
   if (flags.diff !== undefined) {
     if (artifacts.diff) {

@@ -1,0 +1,73 @@
+import type { CheckItem, CheckTotals } from "../../check/types.js";
+import type { CompareResult } from "../../compare.js";
+import { diffPng } from "../../compare.js";
+import type { ReportEntry } from "../../report/html.js";
+import { writeFileAtomic } from "../output.js";
+
+/** The page is rendered only when asked for: its module is loaded here, not at start-up. */
+async function write(
+  path: string,
+  entries: ReportEntry[],
+  title: string,
+  inputs: string[],
+  totals?: CheckTotals,
+) {
+  const { renderHtmlReport } = await import("../../report/html.js");
+  const html = renderHtmlReport(entries, {
+    title,
+    generatedAt: new Date().toISOString(),
+    ...(totals && {
+      totals: { passed: totals.passed, failed: totals.failed, errors: totals.errors },
+    }),
+  });
+  await writeFileAtomic(path, html, inputs);
+}
+
+export async function writeCompareReport(
+  path: string,
+  result: CompareResult,
+  inputs: string[],
+): Promise<void> {
+  const { report, artifacts } = result;
+  const [first, second] = artifacts.payloads;
+  const diff = artifacts.diff;
+  const entry: ReportEntry = {
+    id: "image",
+    title: report.sources.map((s) => s.input).join(" vs "),
+    report,
+    passed: report.passed,
+    images: {
+      source: { mime: first.mime, bytes: first.bytes, width: first.width, height: first.height },
+      lossy: { mime: second.mime, bytes: second.bytes, width: second.width, height: second.height },
+      ...(diff && {
+        diff: {
+          mime: "image/png",
+          bytes: await diffPng(diff),
+          width: diff.width,
+          height: diff.height,
+        },
+      }),
+    },
+  };
+  await write(path, [entry], `imgenc compare: ${entry.title}`, inputs);
+}
+
+/** Items in the order given (worst first). */
+export async function writeCheckReport(
+  path: string,
+  items: readonly CheckItem[],
+  totals: CheckTotals,
+  inputs: string[],
+): Promise<void> {
+  const entries = items.map(
+    (item, i): ReportEntry => ({
+      id: `image-${i + 1}`,
+      title: item.file,
+      report: item.report ?? null,
+      passed: item.status === "passed",
+      ...(item.error && { error: item.error }),
+      ...(item.images && { images: item.images }),
+    }),
+  );
+  await write(path, entries, `imgenc check: ${totals.images} images`, inputs, totals);
+}

@@ -1,0 +1,601 @@
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
+import { count, percent, ratio } from "../cli/format/numbers.js";
+import type { CompareReport, PayloadReport, SourceReport } from "../compare.js";
+import type { Finding } from "../findings/types.js";
+import type { GateResult } from "../gates.js";
+import type { Metrics } from "../metrics/report.js";
+import type { ModelComparison } from "../models/sees.js";
+
+export interface ReportImage {
+  mime: string;
+  bytes: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface ReportEntry {
+  /** Anchor id; made safe and unique on the page (the JSON block carries the one used). */
+  id: string;
+  title: string;
+  /** null when the image could not be read. */
+  report: CompareReport | null;
+  error?: { code: string; message: string };
+  passed: boolean;
+  /** source = the lossless payload as decoded (PNG), lossy = the JPEG payload. */
+  images?: { source: ReportImage; lossy: ReportImage; diff?: ReportImage };
+}
+
+export interface HtmlReportOptions {
+  title: string;
+  /** ISO date; omit for byte-identical output from the same input. */
+  generatedAt?: string;
+  /** Counted from the entries when omitted. */
+  totals?: { passed: number; failed: number; errors: number };
+}
+
+type Verdict = "pass" | "fail" | "error";
+
+/**
+ * How a figure is shown. The page puts the format next to the raw JSON value (data-format,
+ * data-value), so a test can check that the text shown is that value, formatted.
+ */
+type Format = "count" | "percent" | "db" | "ssim" | "fixed3" | "ratio" | "plain" | "bool";
+
+const ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/** Safe in text and in quoted attributes alike. */
+function esc(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (ch) => ESCAPES[ch] as string);
+}
+
+function formatValue(format: Format, value: number | boolean | null): string {
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (value === null) return format === "db" ? "∞" : format === "ssim" ? "n/a" : "—";
+  switch (format) {
+    case "count":
+      return count(value);
+    case "percent":
+      return percent(value);
+    case "db":
+      return `${value.toFixed(2)} dB`;
+    case "ssim":
+      return value.toFixed(4);
+    case "fixed3":
+      return value.toFixed(3);
+    case "ratio":
+      return ratio(value);
+    default:
+      return String(value);
+  }
+}
+
+/** One figure: formatted text, with the JSON path and raw value for scripts and tests. */
+function fig(
+  path: string,
+  format: Format,
+  value: number | boolean | null,
+  metric?: string,
+): string {
+  const m = metric === undefined ? "" : ` data-metric="${esc(metric)}"`;
+  return `<span class="v" data-path="${esc(path)}"${m} data-format="${format}" data-value="${esc(String(value))}">${esc(formatValue(format, value))}</span>`;
+}
+
+const DATA_ID = "imgenc-data";
+
+/** Anchor ids limited to characters that need no escaping in URLs or CSS selectors. */
+function safeIds(entries: ReportEntry[]): string[] {
+  // The JSON block's id is taken.
+  const used = new Set<string>([DATA_ID]);
+  return entries.map((entry, i) => {
+    const base =
+      entry.id.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "") || `entry-${i + 1}`;
+    const stem = /^[A-Za-z]/.test(base) ? base : `e-${base}`;
+    let id = stem;
+    for (let n = 2; used.has(id); n++) id = `${stem}-${n}`;
+    used.add(id);
+    return id;
+  });
+}
+
+function verdictOf(entry: ReportEntry): Verdict {
+  if (entry.report === null) return "error";
+  return entry.passed ? "pass" : "fail";
+}
+
+const VERDICT_TEXT: Record<Verdict, string> = { pass: "passed", fail: "failed", error: "error" };
+
+function badge(verdict: Verdict): string {
+  return `<span class="badge ${verdict}">${VERDICT_TEXT[verdict]}</span>`;
+}
+
+function dataUri(image: ReportImage): string {
+  // The media type lands inside a URL: anything odd is not worth trusting.
+  const mime = /^[\w.+-]+\/[\w.+-]+$/.test(image.mime) ? image.mime : "application/octet-stream";
+  const bytes = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength);
+  return `data:${mime};base64,${bytes.toString("base64")}`;
+}
+
+function dimension(n: number): number {
+  return Number.isFinite(n) && n > 0 ? Math.round(n) : 1;
+}
+
+function imgTag(image: ReportImage, alt: string): string {
+  return `<img src="${dataUri(image)}" width="${dimension(image.width)}" height="${dimension(image.height)}" alt="${esc(alt)}" loading="lazy" decoding="async" draggable="false">`;
+}
+
+function pane(kind: "a" | "b" | "diff", caption: string, image: ReportImage, alt: string): string {
+  const handle = kind === "b" ? `<div class="handle"></div>` : "";
+  return `<figure class="pane ${kind}"><figcaption>${caption}</figcaption><div class="scroll"><div class="frame">${imgTag(image, alt)}${handle}</div></div></figure>`;
+}
+
+function payloadCaption(
+  p: PayloadReport | undefined,
+  image: ReportImage,
+  fallback: string,
+): string {
+  const name = p ? `<b>${esc(p.role)}</b> ${esc(p.label)}` : `<b>${esc(fallback)}</b>`;
+  const size = `${dimension(image.width)}×${dimension(image.height)}`;
+  return `${name} <span class="muted">· ${esc(size)} · ${esc(count(image.bytes.byteLength))} B</span>`;
+}
+
+function viewer(entry: ReportEntry, images: NonNullable<ReportEntry["images"]>): string {
+  const [pa, pb] = entry.report?.payloads ?? [];
+  const labelA = pa ? `${pa.role} ${pa.label}` : "lossless";
+  const labelB = pb ? `${pb.role} ${pb.label}` : "lossy";
+  const diff = images.diff
+    ? pane(
+        "diff",
+        `<b>diff</b> <span class="muted">· pixelmatch: red perceptible, yellow anti-aliasing</span>`,
+        images.diff,
+        `pixelmatch diff of ${entry.title}`,
+      )
+    : `<figure class="pane diff"><figcaption><b>diff</b></figcaption><p class="muted">${
+        entry.report?.metrics === null
+          ? "not measured: the payloads differ in size"
+          : "no diff image"
+      }</p></figure>`;
+  const button = (attr: string, value: string, text: string, pressed: boolean, key?: string) =>
+    `<button type="button" data-${attr}="${value}" aria-pressed="${pressed}"${key ? ` title="key ${key}"` : ""}>${text}</button>`;
+  return `<div class="toolbar">
+<div class="group" role="group" aria-label="view">${button("mode", "side", "Side by side", true, "B")}${button("mode", "flip", "Flip ⇄", false, "F")}${button("mode", "slide", "Slide", false, "S")}</div>
+<input type="range" class="split" min="0" max="100" step="0.1" value="50" aria-label="split: ${esc(labelA)} left, ${esc(labelB)} right">
+<div class="group" role="group" aria-label="zoom">${button("zoom", "fit", "Fit", true, "Z")}${button("zoom", "1", "1:1", false)}${button("zoom", "2", "2×", false)}${button("zoom", "4", "4×", false)}</div>
+</div>
+<div class="views" data-mode="side" data-show="b" data-label-a="${esc(labelA)}" data-label-b="${esc(labelB)}">
+<div class="pair"><output class="status"></output>${pane("a", payloadCaption(pa, images.source, "lossless"), images.source, `${labelA}: ${entry.title}`)}${pane("b", payloadCaption(pb, images.lossy, "lossy"), images.lossy, `${labelB}: ${entry.title}`)}</div>
+${diff}
+</div>`;
+}
+
+function describeSource(s: SourceReport, i: number): string {
+  const parts = [
+    `${esc(s.format.toUpperCase())} ${fig(`sources.${i}.width`, "plain", s.width)}×${fig(`sources.${i}.height`, "plain", s.height)}`,
+    `${fig(`sources.${i}.channels`, "plain", s.channels)} channels${s.hasAlpha ? " (alpha)" : ""}`,
+    `${fig(`sources.${i}.bitDepth`, "plain", s.bitDepth)}-bit`,
+    `${fig(`sources.${i}.bytes`, "count", s.bytes)} bytes`,
+  ];
+  if (s.declaredMime !== undefined) {
+    parts.push(`declared ${s.declaredMime === "" ? "no media type" : esc(s.declaredMime)}`);
+  }
+  if (s.contentType !== undefined) parts.push(`Content-Type ${esc(s.contentType)}`);
+  if (s.finalUrl !== undefined && s.finalUrl !== s.input) parts.push(`from ${esc(s.finalUrl)}`);
+  return parts.join(", ");
+}
+
+function sourcesBlock(report: CompareReport): string {
+  const rows = report.sources.map((s, i) => {
+    const tag = report.mode === "pair" ? (i === 0 ? "A" : "B") : "source";
+    return `<p class="source"><b>${tag}</b> <code>${esc(s.input)}</code> <span class="muted">${describeSource(s, i)}</span></p>`;
+  });
+  return rows.join("");
+}
+
+function metricsTable(m: Metrics, prefix: string, heading: string): string {
+  const f = (key: keyof Metrics, format: Format) =>
+    fig(`${prefix}.${key}`, format, m[key] as number | boolean | null, key);
+  const rows: [string, string, string][] = [
+    [
+      "changed pixels",
+      f("changedShare", "percent"),
+      `${f("changedPixels", "count")} of ${f("pixels", "count")}`,
+    ],
+    [
+      "pixelmatch",
+      f("mismatchShare", "percent"),
+      `${f("mismatchedPixels", "count")} perceptible at threshold ${f("threshold", "plain")}`,
+    ],
+    ["PSNR", f("psnr", "db"), m.psnr === null ? "identical: infinite" : "R, G, B"],
+    ["SSIM", f("ssim", "ssim"), m.ssim === null ? "image under 11 px" : "luma, 11×11 Gaussian"],
+    ["max difference", f("maxChannelDiff", "plain"), "largest change of one channel (0–255)"],
+    ["mean abs error", f("meanAbsError", "fixed3"), "per channel"],
+    ["identical", f("identical", "bool"), "every pixel's R, G, B equal"],
+  ];
+  const body = rows
+    .map(
+      ([name, value, note]) =>
+        `<tr><th scope="row">${name}</th><td class="n">${value}</td><td class="muted">${note}</td></tr>`,
+    )
+    .join("");
+  return `<table class="metrics"><caption>${heading} <span class="muted">at ${f("width", "plain")}×${f("height", "plain")}</span></caption><tbody>${body}</tbody></table>`;
+}
+
+function payloadsBlock(report: CompareReport): string {
+  const rows = report.payloads
+    .map((p, i) => {
+      const at = (key: keyof PayloadReport) => `payloads.${i}.${key}`;
+      return `<tr><th scope="row">${esc(p.role)}</th><td>${esc(p.label)}<div class="muted">${esc(p.mime)}, ${fig(at("width"), "plain", p.width)}×${fig(at("height"), "plain", p.height)}</div></td><td class="n">${fig(at("bytes"), "count", p.bytes)}</td><td class="n">${fig(at("base64Length"), "count", p.base64Length)}</td><td class="n">${fig(at("dataUriLength"), "count", p.dataUriLength)}</td></tr>`;
+    })
+    .join("");
+  const [first, second] = report.payloads;
+  return `<section class="block"><h3>payloads</h3><table><thead><tr><th scope="col"></th><th scope="col"></th><th scope="col" class="n">bytes</th><th scope="col" class="n">base64</th><th scope="col" class="n">data URI</th></tr></thead><tbody>${rows}</tbody></table>
+<p>${esc(second.role)} / ${esc(first.role)}: ${fig("ratio.bytes", "ratio", report.ratio.bytes)} bytes, ${fig("ratio.dataUriLength", "ratio", report.ratio.dataUriLength)} data URI</p></section>`;
+}
+
+const SEVERITY_MARK: Record<Finding["severity"], string> = { error: "✖", warning: "▲", info: "i" };
+
+function findingsBlock(findings: Finding[]): string {
+  if (findings.length === 0)
+    return `<section class="block"><h3>findings</h3><p class="muted">none</p></section>`;
+  const items = findings
+    .map(
+      (f) =>
+        `<li class="finding ${esc(f.severity)}"><span class="mark" title="${esc(f.severity)}">${SEVERITY_MARK[f.severity] ?? "?"}</span><div><code>${esc(f.code)}</code> <span class="sev">${esc(f.severity)}</span><div>${esc(f.message)}</div></div></li>`,
+    )
+    .join("");
+  return `<section class="block"><h3>findings <span class="muted">${findings.length}</span></h3><ul class="findings">${items}</ul></section>`;
+}
+
+const GATE_FORMAT: Record<GateResult["metric"], Format> = {
+  psnr: "db",
+  ssim: "ssim",
+  mismatchedPixels: "count",
+  mismatchShare: "percent",
+};
+
+function gatesBlock(gates: GateResult[]): string {
+  if (gates.length === 0) return "";
+  const rows = gates
+    .map((g, i) => {
+      const format = GATE_FORMAT[g.metric];
+      const op = g.gate === "max-mismatch" ? "≤" : "≥";
+      return `<tr class="${g.passed ? "ok" : "bad"}"><th scope="row">--${esc(g.gate)}</th><td class="n">${fig(`gates.${i}.value`, format, g.value)}</td><td class="n">${op} ${fig(`gates.${i}.limit`, format, g.limit)}</td><td>${g.passed ? "✔ passed" : "✖ failed"}</td></tr>`;
+    })
+    .join("");
+  const failed = gates.filter((g) => !g.passed).length;
+  return `<section class="block"><h3>gates <span class="muted">${failed === 0 ? "all passed" : `${failed} of ${gates.length} failed`}</span></h3><table><thead><tr><th scope="col">gate</th><th scope="col" class="n">value</th><th scope="col" class="n">limit</th><th scope="col"></th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+function modelBlock(model: ModelComparison): string {
+  const { plan } = model;
+  const input = `${fig("model.plan.input.width", "plain", plan.input.width)}×${fig("model.plan.input.height", "plain", plan.input.height)}`;
+  const line =
+    plan.error !== null
+      ? `refused: ${esc(plan.error)}`
+      : `${input} ${
+          plan.resized
+            ? `→ ${fig("model.plan.resized.width", "plain", plan.resized.width)}×${fig("model.plan.resized.height", "plain", plan.resized.height)}`
+            : "kept"
+        }, ${fig("model.plan.tokens", "count", plan.tokens)} tokens`;
+  const metrics = model.metrics
+    ? metricsTable(model.metrics, "model.metrics", "at model size")
+    : "";
+  const tone = model.hidesLoss === false ? "warn" : "good";
+  return `<section class="block model"><h3>what ${esc(plan.model)} sees</h3><p>${line}</p><p class="muted small">${esc(plan.note)}</p>${metrics}<p class="summary ${tone}">${esc(model.summary)}</p></section>`;
+}
+
+function entrySection(entry: ReportEntry, id: string): string {
+  const verdict = verdictOf(entry);
+  const head = `<header><h2><a href="#${id}">${esc(entry.title)}</a></h2>${badge(verdict)}</header>`;
+  const report = entry.report;
+  const error = entry.error
+    ? `<div class="failure"><code>${esc(entry.error.code)}</code> ${esc(entry.error.message)}</div>`
+    : "";
+  if (report === null) {
+    const fallback = entry.error ? "" : `<div class="failure">the image could not be read</div>`;
+    return `<section class="entry" id="${id}" data-entry="${id}" data-verdict="${verdict}">${head}${error}${fallback}</section>`;
+  }
+  const views = entry.images
+    ? viewer(entry, entry.images)
+    : `<p class="muted">images not embedded</p>`;
+  const metrics = report.metrics
+    ? `<section class="block">${metricsTable(report.metrics, "metrics", `difference, ${esc(report.payloads[1].role)} vs ${esc(report.payloads[0].role)}`)}</section>`
+    : `<section class="block"><h3>difference</h3><p class="muted">not measured: the payloads differ in size</p></section>`;
+  const details = [
+    metrics,
+    payloadsBlock(report),
+    findingsBlock(report.findings),
+    gatesBlock(report.gates),
+    report.model ? modelBlock(report.model) : "",
+  ].join("");
+  return `<section class="entry" id="${id}" data-entry="${id}" data-verdict="${verdict}" data-zoom="fit">${head}${sourcesBlock(report)}${error}${views}<div class="details">${details}</div></section>`;
+}
+
+function overview(entries: ReportEntry[], ids: string[]): string {
+  const rows = entries
+    .map((entry, i) => {
+      const id = ids[i] as string;
+      const r = entry.report;
+      const link = `<a href="#${id}">${esc(entry.title)}</a>`;
+      if (r === null) {
+        const what = entry.error ? `<code>${esc(entry.error.code)}</code>` : "";
+        return `<tr data-entry="${id}"><td class="file">${link}</td><td>${badge("error")}</td><td colspan="5" class="muted">${what}</td></tr>`;
+      }
+      const m = r.metrics;
+      const cell = (html: string) => `<td class="n">${html}</td>`;
+      const none = `<td class="n muted">—</td>`;
+      const severe = r.findings.filter((f) => f.severity !== "info").length;
+      return `<tr data-entry="${id}"><td class="file">${link}</td><td>${badge(verdictOf(entry))}</td>${
+        m
+          ? cell(fig("metrics.psnr", "db", m.psnr, "psnr")) +
+            cell(fig("metrics.ssim", "ssim", m.ssim, "ssim")) +
+            cell(fig("metrics.mismatchShare", "percent", m.mismatchShare, "mismatchShare"))
+          : none + none + none
+      }${cell(fig("ratio.bytes", "ratio", r.ratio.bytes))}${cell(
+        `${fig("findings.length", "count", r.findings.length)}${severe > 0 ? ` <span class="warn-dot" title="${severe} warning or error">▲</span>` : ""}`,
+      )}</tr>`;
+    })
+    .join("\n");
+  return `<section class="overview"><table><thead><tr><th scope="col">file</th><th scope="col">verdict</th><th scope="col" class="n">PSNR</th><th scope="col" class="n">SSIM</th><th scope="col" class="n">mismatch</th><th scope="col" class="n" title="lossy bytes / lossless bytes">size ratio</th><th scope="col" class="n">findings</th></tr></thead><tbody>
+${rows}
+</tbody></table></section>`;
+}
+
+/** JSON inside <script>: `<` escaped so no string can close the element or open a comment. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/&/g, "\\u0026")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
+function sha256(text: string): string {
+  return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+}
+
+const CSS = `
+:root{--fg:#1f2430;--muted:#626b7d;--line:#dde1e8;--bg:#f4f5f7;--card:#fff;--pass:#1a7f37;--fail:#cf222e;--err:#6e7781;--warn:#9a6700;--accent:#0969da;color-scheme:light}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1480px;margin:0 auto;padding:20px 24px 48px}
+h1{font-size:20px;margin:0 0 4px;overflow-wrap:anywhere}
+h2{font-size:16px;margin:0;overflow-wrap:anywhere}
+h3{font-size:13px;margin:0 0 6px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
+a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
+code{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.muted{color:var(--muted)}.small{font-size:12px}
+.page-head{margin-bottom:16px}.page-head p{margin:2px 0}
+kbd{font:11px ui-monospace,monospace;border:1px solid var(--line);border-bottom-width:2px;border-radius:4px;padding:0 4px;background:#fff}
+table{border-collapse:collapse;width:100%}
+th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+thead th{font-size:12px;font-weight:600;color:var(--muted)}
+tbody th{font-weight:500;white-space:nowrap}
+.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+caption{text-align:left;padding:0 0 6px;font-size:13px;font-weight:700;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
+caption .v{color:var(--fg)}
+.badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:600;color:#fff;white-space:nowrap}
+.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--err)}
+.overview{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:8px 12px;overflow-x:auto}
+.overview td.file{overflow-wrap:anywhere}
+.overview tbody tr:hover{background:#f6f8fa}
+.warn-dot{color:var(--warn)}
+.entry{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:20px 0}
+.entry[data-zoom]{content-visibility:auto;contain-intrinsic-size:auto 1000px}
+@media print{.entry[data-zoom]{content-visibility:visible}}
+.entry:target{border-color:var(--accent);box-shadow:0 0 0 2px rgba(9,105,218,.2)}
+.entry>header{display:flex;gap:12px;align-items:center;flex-wrap:wrap;margin-bottom:4px}
+.source{margin:2px 0;overflow-wrap:anywhere}
+.failure{margin:10px 0 0;padding:10px 12px;border-left:4px solid var(--fail);background:#fff5f5;overflow-wrap:anywhere}
+.toolbar{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;margin:12px 0 8px}
+.group{display:inline-flex;border:1px solid var(--line);border-radius:6px;overflow:hidden}
+.group button{border:0;border-right:1px solid var(--line);background:#fff;color:var(--fg);padding:4px 10px;font:inherit;font-size:13px;cursor:pointer}
+.group button:last-child{border-right:0}
+.group button:hover{background:#f3f4f6}
+.group button[aria-pressed=true]{background:var(--accent);color:#fff}
+.split{width:160px;accent-color:var(--accent)}
+.views{--split:50%;display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:12px;align-items:start}
+.pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:12px;align-items:start}
+.views:not([data-mode=side]){grid-template-columns:minmax(0,1fr) minmax(0,1fr)}
+.views:not([data-mode=side]) .pair{grid-template-columns:minmax(0,1fr);row-gap:0}
+.status{display:none}
+.views:not([data-mode=side]) .status{display:block;grid-area:1/1;overflow-wrap:anywhere}
+.views:not([data-mode=side]) .pair>.pane{grid-area:2/1}
+.views:not([data-mode=side]) .pair figcaption{display:none}
+.views:not([data-mode=side]) .pane.b .scroll{pointer-events:none;background:transparent;border-color:transparent}
+.views:not([data-mode=side]) .pane.b .frame{background:none}
+.views:not([data-mode=side]) .pane.b img{pointer-events:auto}
+.views[data-mode=flip] .pair{cursor:pointer}
+.views[data-mode=flip][data-show=a] .pane.b{visibility:hidden}
+.views[data-mode=slide] .pair{cursor:ew-resize;touch-action:pan-y}
+.views[data-mode=slide] .pane.b img{clip-path:inset(0 0 0 var(--split))}
+.views[data-mode=slide] .pane.b .handle{display:block}
+figure{margin:0;min-width:0}
+figcaption,.status{font-size:12px;line-height:18px;margin:0 0 4px;overflow-wrap:anywhere}
+.pane>p{margin:0}
+.scroll{width:fit-content;max-width:100%;overflow:hidden;border:1px solid var(--line);border-radius:4px;background:#eef0f3;line-height:0}
+.frame{position:relative;width:fit-content;max-width:100%;background:repeating-conic-gradient(#d9dce1 0 25%,#fff 0 50%) 0 0/16px 16px}
+.frame img{display:block;max-width:100%;height:auto;user-select:none}
+.handle{display:none;position:absolute;top:0;bottom:0;left:var(--split);width:2px;margin-left:-1px;background:#fff;box-shadow:0 0 0 1px rgba(0,0,0,.45);pointer-events:none}
+.entry:not([data-zoom=fit]) .scroll{overflow:auto;max-height:80vh}
+.entry:not([data-zoom=fit]) .frame{max-width:none}
+.entry:not([data-zoom=fit]) .frame img{max-width:none;image-rendering:pixelated}
+.details{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:18px 28px;margin-top:18px}
+.block p{margin:6px 0}
+.findings{list-style:none;margin:0;padding:0}
+.finding{display:flex;gap:8px;padding:6px 0;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
+.finding .mark{flex:none;width:18px;text-align:center;font-weight:700}
+.finding.error .mark{color:var(--fail)}.finding.warning .mark{color:var(--warn)}.finding.info .mark{color:var(--accent)}
+.sev{font-size:11px;color:var(--muted)}
+tr.bad td:last-child{color:var(--fail);font-weight:600}tr.ok td:last-child{color:var(--pass)}
+.summary{padding:6px 10px;border-radius:4px}.summary.warn{background:#fff8c5}.summary.good{background:#dafbe1}
+.model table{margin-top:6px}
+@media (max-width:900px){main{padding:12px}.views,.views:not([data-mode=side]){grid-template-columns:minmax(0,1fr)}}
+`;
+
+/**
+ * Event-delegated: one listener per event type on the document, however many entries. The
+ * lossy image sits on top of the lossless one in flip/slide modes; flip hides it, slide clips it.
+ */
+const JS = `"use strict";
+(() => {
+  const views = (e) => e.querySelector(".views");
+  const press = (e, attr, value) => {
+    for (const b of e.querySelectorAll("button[data-" + attr + "]")) b.setAttribute("aria-pressed", String(b.getAttribute("data-" + attr) === value));
+  };
+  const status = (e) => {
+    const v = views(e), out = e.querySelector(".status"), m = v.dataset.mode;
+    out.textContent = m === "flip" ? "showing " + (v.dataset.show === "a" ? v.dataset.labelA : v.dataset.labelB) + " · click or F flips"
+      : m === "slide" ? "left: " + v.dataset.labelA + " · right: " + v.dataset.labelB : "";
+  };
+  const mode = (e, m) => { views(e).dataset.mode = m; press(e, "mode", m); status(e); };
+  const flip = (e) => {
+    const v = views(e);
+    v.dataset.show = v.dataset.mode === "flip" && v.dataset.show === "b" ? "a" : "b";
+    mode(e, "flip");
+  };
+  const split = (e, pct) => {
+    pct = Math.round(Math.min(100, Math.max(0, pct)) * 10) / 10;
+    views(e).style.setProperty("--split", pct + "%");
+    e.querySelector("input.split").value = String(pct);
+    if (views(e).dataset.mode !== "slide") mode(e, "slide");
+  };
+  const ZOOMS = ["fit", "1", "2", "4"];
+  const zoom = (e, z) => {
+    e.dataset.zoom = z; press(e, "zoom", z);
+    for (const img of e.querySelectorAll(".views img")) img.style.width = z === "fit" ? "" : Number(img.getAttribute("width")) * Number(z) + "px";
+  };
+  const entryOf = (t) => (t instanceof Element ? t.closest(".entry") : null);
+  const current = () => {
+    const e = entryOf(document.activeElement) || document.querySelector(".entry:hover");
+    if (e) return e;
+    const all = document.querySelectorAll(".entry");
+    return all.length === 1 ? all[0] : null;
+  };
+  document.addEventListener("click", (ev) => {
+    const t = ev.target, e = entryOf(t);
+    if (!e || !views(e)) return;
+    const b = t.closest("button");
+    if (b && b.dataset.mode) { if (b.dataset.mode === "flip") flip(e); else mode(e, b.dataset.mode); }
+    else if (b && b.dataset.zoom) zoom(e, b.dataset.zoom);
+    else if (t.closest(".views[data-mode=flip] .pair")) flip(e);
+  });
+  document.addEventListener("input", (ev) => {
+    const t = ev.target, e = entryOf(t);
+    if (e && t.matches("input.split")) split(e, Number(t.value));
+  });
+  document.addEventListener("keydown", (ev) => {
+    const t = ev.target;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || (t instanceof HTMLElement && (t.isContentEditable || t.matches("textarea,select,input:not([type=range])")))) return;
+    const e = current(), k = ev.key.toLowerCase();
+    if (!e || !views(e)) return;
+    if (k === "f") flip(e);
+    else if (k === "s") mode(e, "slide");
+    else if (k === "b") mode(e, "side");
+    else if (k === "z") zoom(e, ZOOMS[(ZOOMS.indexOf(e.dataset.zoom) + 1) % ZOOMS.length]);
+    else return;
+    ev.preventDefault();
+  });
+  let drag = null;
+  const at = (e, ev) => {
+    const r = e.querySelector(".pane.b img").getBoundingClientRect();
+    if (r.width > 0) split(e, ((ev.clientX - r.left) / r.width) * 100);
+  };
+  document.addEventListener("pointerdown", (ev) => {
+    const pair = ev.button === 0 && ev.target instanceof Element ? ev.target.closest(".views[data-mode=slide] .pair") : null;
+    if (!pair) return;
+    drag = entryOf(pair);
+    pair.setPointerCapture(ev.pointerId);
+    at(drag, ev);
+    ev.preventDefault();
+  });
+  document.addEventListener("pointermove", (ev) => { if (drag) at(drag, ev); });
+  document.addEventListener("pointerup", () => { drag = null; });
+  document.addEventListener("pointercancel", () => { drag = null; });
+  // Zoomed panes scroll together; a position set here echoes back as a scroll event, ignored.
+  const echo = new WeakMap();
+  document.addEventListener("scroll", (ev) => {
+    const s = ev.target;
+    if (!(s instanceof Element) || !s.classList.contains("scroll")) return;
+    const x = s.scrollLeft, y = s.scrollTop, want = echo.get(s);
+    if (want && want[0] === x && want[1] === y) { echo.delete(s); return; }
+    for (const o of entryOf(s).querySelectorAll(".scroll")) {
+      if (o === s || (o.scrollLeft === x && o.scrollTop === y)) continue;
+      o.scrollLeft = x; o.scrollTop = y;
+      echo.set(o, [o.scrollLeft, o.scrollTop]);
+    }
+  }, true);
+})();
+`;
+
+/**
+ * One self-contained HTML page for compare reports: images as data: URIs, inline CSS and JS,
+ * and a Content-Security-Policy that forbids every fetch but data: images, so opening the file
+ * never touches the network. Pure: same input, same bytes (unless `generatedAt` is given).
+ */
+export function renderHtmlReport(entries: ReportEntry[], options: HtmlReportOptions): string {
+  const ids = safeIds(entries);
+  const verdicts = entries.map(verdictOf);
+  const totals = options.totals ?? {
+    passed: verdicts.filter((v) => v === "pass").length,
+    failed: verdicts.filter((v) => v === "fail").length,
+    errors: verdicts.filter((v) => v === "error").length,
+  };
+  const data = {
+    title: options.title,
+    ...(options.generatedAt !== undefined && { generatedAt: options.generatedAt }),
+    totals,
+    entries: entries.map((entry, i) => ({
+      id: ids[i],
+      title: entry.title,
+      passed: entry.passed,
+      verdict: verdicts[i],
+      error: entry.error ?? null,
+      report: entry.report,
+    })),
+  };
+  const csp = [
+    "default-src 'none'",
+    "img-src data:",
+    `style-src ${sha256(CSS)}`,
+    `script-src ${sha256(JS)}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; ");
+  const generated =
+    options.generatedAt !== undefined
+      ? ` · generated <time datetime="${esc(options.generatedAt)}">${esc(options.generatedAt)}</time>`
+      : "";
+  const n = entries.length;
+  const summary = `${count(n)} image${n === 1 ? "" : "s"} · ${count(totals.passed)} passed · ${count(totals.failed)} failed · ${count(totals.errors)} error${totals.errors === 1 ? "" : "s"}${generated}`;
+  const help = `<p class="muted small">Per image: <kbd>F</kbd> flip lossless/lossy, <kbd>S</kbd> slide, <kbd>B</kbd> side by side, <kbd>Z</kbd> zoom (fit, 1:1, 2×, 4×); keys act on the image under the pointer or focused. Drag across the image to move the split.</p>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="generator" content="imgenc">
+<title>${esc(options.title)}</title>
+<link rel="icon" href="data:,">
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+<header class="page-head"><h1>${esc(options.title)}</h1><p>${summary}</p>${help}</header>
+${n > 1 ? overview(entries, ids) : ""}
+${entries.map((entry, i) => entrySection(entry, ids[i] as string)).join("\n")}
+</main>
+<script type="application/json" id="${DATA_ID}">${scriptJson(data)}</script>
+<script>${JS}</script>
+</body>
+</html>
+`;
+}
