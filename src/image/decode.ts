@@ -1,3 +1,4 @@
+import { crc32 } from "node:zlib";
 import type { Metadata, Sharp, SharpOptions } from "sharp";
 import { ImgencError } from "../errors.js";
 import { mimeForFormat, sniffFormat } from "./format.js";
@@ -70,6 +71,97 @@ const DEPTH_BITS: Record<string, number> = {
  */
 const INPUT_OPTIONS: SharpOptions = { ignoreIcc: true, autoOrient: false, failOn: "warning" };
 
+const FORMAT_NAMES: Record<string, string> = {
+  png: "PNG",
+  jpeg: "JPEG",
+  gif: "GIF",
+  webp: "WebP",
+  tiff: "TIFF",
+  bmp: "BMP",
+  avif: "AVIF",
+  heif: "HEIF",
+};
+
+/** libvips prefixes its messages with loader names that mean nothing to a user. */
+const LIBVIPS_PREFIX =
+  /^(?:input (?:buffer|file) has corrupt header:|[a-z_]*load(?:_buffer|_source)?:|vips[a-z_]*:|webp:|corrupt jpeg data:|libpng (?:read )?error:?)\s*/i;
+
+/** Details that only restate "it failed" are dropped rather than shown. */
+const NO_DETAIL = /^(?:libpng read error|unable to parse image|read error|)$/i;
+
+function libvipsDetail(raw: string): string {
+  // Several lines, each with its own prefix; the first meaningful one is the cause.
+  for (const line of raw.split("\n")) {
+    let text = line.trim();
+    for (let prefix = LIBVIPS_PREFIX.exec(text); prefix !== null && prefix[0] !== ""; ) {
+      text = text.slice(prefix[0].length);
+      prefix = LIBVIPS_PREFIX.exec(text);
+    }
+    if (!NO_DETAIL.test(text)) return text.charAt(0).toLowerCase() + text.slice(1);
+  }
+  return "";
+}
+
+interface Damage {
+  kind: "truncated" | "corrupt";
+  where: string;
+}
+
+const truncated = (where: string): Damage => ({ kind: "truncated", where });
+const corrupt = (where: string): Damage => ({ kind: "corrupt", where });
+
+/** Where a PNG's chunk structure breaks, found without decoding: the clearest cause to name. */
+function pngDamage(bytes: Uint8Array): Damage | undefined {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length <= 8) return truncated("nothing after the PNG signature");
+  let offset = 8;
+  while (offset < buffer.length) {
+    if (offset + 8 > buffer.length) return truncated("the file ends inside a chunk header");
+    const length = buffer.readUInt32BE(offset);
+    const type = buffer.toString("latin1", offset + 4, offset + 8);
+    if (!/^[A-Za-z]{4}$/.test(type)) return corrupt(`invalid chunk at byte ${offset}`);
+    if (type === "IHDR" && length >= 8 && offset + 16 <= buffer.length) {
+      const width = buffer.readUInt32BE(offset + 8);
+      const height = buffer.readUInt32BE(offset + 12);
+      if (width === 0 || height === 0) return corrupt(`the header declares ${width}x${height}`);
+    }
+    const end = offset + 12 + length;
+    if (end > buffer.length) return truncated(`the file ends inside the ${type} chunk`);
+    if (crc32(buffer.subarray(offset + 4, end - 4)) !== buffer.readUInt32BE(end - 4)) {
+      return corrupt(`CRC mismatch in the ${type} chunk`);
+    }
+    if (type === "IEND") return undefined;
+    offset = end;
+  }
+  return truncated("no IEND chunk");
+}
+
+/** A JPEG ends with an EOI marker; without one it was cut off. */
+function jpegDamage(bytes: Uint8Array): Damage | undefined {
+  const n = bytes.length;
+  if (bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9) return undefined;
+  return truncated("no end-of-image marker");
+}
+
+/** A WebP shorter than its RIFF header says was cut off in transit. */
+function webpDamage(bytes: Uint8Array): Damage | undefined {
+  if (bytes.length < 12) return truncated("the RIFF header is incomplete");
+  const declared = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32LE(4);
+  if (declared + 8 <= bytes.length) return undefined;
+  return truncated(`${bytes.length} of the ${declared + 8} bytes its header declares`);
+}
+
+const DAMAGE: Record<string, (bytes: Uint8Array) => Damage | undefined> = {
+  png: pngDamage,
+  jpeg: jpegDamage,
+  webp: webpDamage,
+};
+
+/**
+ * One line a person can act on. libvips' own text ("vipspng: libpng read error", "Input buffer
+ * has corrupt header:") names loaders, not causes, so the cause is read from the bytes where the
+ * format allows and libvips' detail is only kept when it says something.
+ */
 function describeFailure(bytes: Uint8Array, error: unknown): ImgencError {
   const sniffed = sniffFormat(bytes);
   const raw = error instanceof Error ? error.message : String(error);
@@ -78,15 +170,53 @@ function describeFailure(bytes: Uint8Array, error: unknown): ImgencError {
       sniffed === "html" ? "an HTML page, not an image" : "not an image in a supported format";
     return new ImgencError("not-image", hint, { cause: error });
   }
-  // libvips reports several lines with internal prefixes; keep the first meaningful one.
-  const line =
-    raw
-      .split("\n")
-      .map((s) => s.trim())
-      .find((s) => s.length > 0) ?? "unknown error";
-  return new ImgencError("decode", `cannot decode ${sniffed.toUpperCase()} data: ${line}`, {
-    cause: error,
-  });
+  const name = FORMAT_NAMES[sniffed] ?? sniffed.toUpperCase();
+  const damage = DAMAGE[sniffed]?.(bytes);
+  const detail = libvipsDetail(raw);
+  let kind: string;
+  let because: string;
+  if (sniffed === "jpeg") {
+    // libjpeg's detail is precise; the EOI marker tells a cut file from garbage in a whole one.
+    kind = damage?.kind ?? "corrupt";
+    because = detail || (damage?.where ?? "");
+  } else if (damage !== undefined) {
+    kind = damage.kind;
+    because = damage.where;
+  } else {
+    kind = /premature end|unexpected end|truncated/i.test(raw)
+      ? "truncated"
+      : "truncated or corrupt";
+    because = detail;
+  }
+  const message = `${kind} ${name} data${because === "" ? "" : ` (${because})`}`;
+  return new ImgencError("decode", message, { cause: error });
+}
+
+const SVG_REFUSED =
+  "SVG is a vector format: rasterise it first (e.g. rsvg-convert -o image.png image.svg); imgenc does not render SVG because it can fetch external files";
+
+/** Formats whose signature libvips' SVG sniffing can never match (a non-ASCII first byte). */
+const BINARY_SIGNATURE = new Set(["png", "jpeg"]);
+
+/**
+ * True for text libvips would hand to librsvg: it looks for "<svg" within the first 1000 bytes
+ * (we look further). Checked on the bytes, never by asking libvips, so an SVG is refused before
+ * any part of it is parsed.
+ */
+function rendersAsSvg(bytes: Uint8Array): boolean {
+  if (BINARY_SIGNATURE.has(sniffFormat(bytes))) return false;
+  return /<svg/i.test(Buffer.from(bytes.subarray(0, 4096)).toString("latin1"));
+}
+
+/** Refusals decided from the bytes alone, before libvips sees them. */
+function refuseBeforeDecoding(bytes: Uint8Array): void {
+  const sniffed = sniffFormat(bytes);
+  if (sniffed === "html") throw new ImgencError("not-image", "an HTML page, not an image");
+  // libvips inflates gzip to look for an .svgz inside; no image format we read is gzip.
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b && sniffed === "unknown") {
+    throw new ImgencError("not-image", "gzip-compressed data, not an image");
+  }
+  if (sniffed === "svg" || rendersAsSvg(bytes)) throw new ImgencError("not-image", SVG_REFUSED);
 }
 
 function toInfo(meta: Metadata): ImageInfo {
@@ -113,21 +243,39 @@ function toInfo(meta: Metadata): ImageInfo {
 /** Reads the header only. Throws ImgencError (not-image, decode) without an input name. */
 export async function readInfo(bytes: Buffer): Promise<ImageInfo> {
   if (bytes.length === 0) throw new ImgencError("empty", "no image data (0 bytes)");
+  refuseBeforeDecoding(bytes);
   const sharp = await loadSharp();
+  let meta: Metadata;
   try {
-    return toInfo(await sharp(bytes, { ...INPUT_OPTIONS, limitInputPixels: false }).metadata());
+    meta = await sharp(bytes, { ...INPUT_OPTIONS, limitInputPixels: false }).metadata();
   } catch (error) {
     throw describeFailure(bytes, error);
   }
+  // Only reachable if libvips' sniffing outgrows ours; its rendering is what must not happen.
+  if (meta.format === "svg") throw new ImgencError("not-image", SVG_REFUSED);
+  return toInfo(meta);
 }
 
-function checkPixels(info: ImageInfo, maxInputPixels: number): void {
-  const pixels = info.width * info.height;
+/**
+ * The size a GIF declares for its logical screen. libvips sizes a GIF by its frames when the
+ * screen is implausibly large, but Pillow (and browsers) allocate the screen, so it counts.
+ */
+function gifScreen(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (sniffFormat(bytes) !== "gif" || bytes.length < 10) return undefined;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: buffer.readUInt16LE(6), height: buffer.readUInt16LE(8) };
+}
+
+function checkPixels(info: ImageInfo, bytes: Uint8Array, maxInputPixels: number): void {
+  const screen = gifScreen(bytes);
+  const width = Math.max(info.width, screen?.width ?? 0);
+  const height = Math.max(info.height, screen?.height ?? 0);
+  const pixels = width * height;
   if (pixels > maxInputPixels) {
     const mp = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MP`;
     throw new ImgencError(
       "too-many-pixels",
-      `${info.width}x${info.height} is ${mp(pixels)}, over the ${mp(maxInputPixels)} limit (raise it with --max-input-pixels)`,
+      `${width}x${height} is ${mp(pixels)}, over the ${mp(maxInputPixels)} limit (raise it with --max-input-pixels)`,
     );
   }
 }
@@ -135,7 +283,7 @@ function checkPixels(info: ImageInfo, maxInputPixels: number): void {
 /** Decodes the first frame to 8-bit RGBA (16-bit samples keep their high byte, as Pillow does). */
 export async function decode(bytes: Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
   const info = await readInfo(bytes);
-  checkPixels(info, options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS);
+  checkPixels(info, bytes, options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS);
   const sharp = await loadSharp();
   const open = (): Sharp => sharp(bytes, { ...INPUT_OPTIONS, limitInputPixels: false });
   try {

@@ -4,7 +4,12 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { type Dispatcher, EnvHttpProxyAgent, interceptors, Pool, request } from "undici";
 import { ImgencError } from "../errors.js";
 import { readCapped, tooLarge } from "./limit.js";
-import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_TIMEOUT_MS, type SourceOptions } from "./types.js";
+import {
+  DEFAULT_MAX_INPUT_BYTES,
+  DEFAULT_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  type SourceOptions,
+} from "./types.js";
 
 export const MAX_REDIRECTS = 5;
 
@@ -101,6 +106,58 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 
 type Phase = "response" | "body";
 
+/** Status codes a proxy or overloaded server sends for a moment; anything else is an answer. */
+const RETRY_STATUSES = new Set([502, 503, 504]);
+/** First backoff; it doubles each retry (200, 400, 800 ms ...), with ±25% jitter. */
+export const RETRY_BASE_MS = 200;
+/** A longer Retry-After is not waited for: a CLI run should fail, not sit for minutes. */
+export const MAX_RETRY_AFTER_MS = 5_000;
+
+/** Failures worth another attempt, with the server's Retry-After (ms) when it sent one. */
+const transient = new WeakMap<ImgencError, { retryAfterMs: number | undefined }>();
+
+function retryable(error: ImgencError, retryAfterMs?: number): ImgencError {
+  transient.set(error, { retryAfterMs });
+  return error;
+}
+
+/** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // Date.parse takes "-5" as a year; an HTTP date always names its month.
+  const date = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function backoff(retry: number): number {
+  return RETRY_BASE_MS * 2 ** (retry - 1) * (0.75 + Math.random() * 0.5);
+}
+
+/** Names the attempt count once there was more than one, so a flaky server reads as such. */
+function afterAttempts(error: unknown, attempts: number): unknown {
+  if (attempts < 2 || !(error instanceof ImgencError)) return error;
+  const message =
+    error.code === "timeout"
+      ? `${error.message} (${attempts} attempts)`
+      : `${error.message} after ${attempts} attempts`;
+  return new ImgencError(error.code, message, { input: error.input, cause: error.cause ?? error });
+}
+
+/** Resolves after ms, or at once when the deadline passes (the next attempt then reports it). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
 interface ErrorContext {
   input: string;
   timeoutMs: number;
@@ -158,11 +215,13 @@ function mapError(error: unknown, context: ErrorContext): unknown {
   }
   if (has(DNS_CODES)) return fail("network", `cannot resolve host ${hostname ?? context.host}`);
   if (has(RESET_CODES)) {
-    return fail(
-      "network",
-      phase === "body"
-        ? "connection reset while reading the body"
-        : "connection closed before the server responded",
+    return retryable(
+      fail(
+        "network",
+        phase === "body"
+          ? "connection reset while reading the body"
+          : "connection closed before the server responded",
+      ),
     );
   }
   if (codes.includes("EHOSTUNREACH")) return fail("network", "host unreachable");
@@ -265,8 +324,10 @@ function parseHttpUrl(url: string, input: string): URL {
 }
 
 /**
- * GETs an http(s) URL into memory. timeoutMs is one deadline for connect, headers and the whole
- * body; the body (decompressed) is capped at maxInputBytes. `input` is what errors name.
+ * GETs an http(s) URL into memory. timeoutMs is one deadline for the whole operation: every
+ * attempt's connect, headers and body, and the waits between retries. A retry that could not
+ * finish before it is not started; the last failure is reported instead of a bare timeout. The
+ * body (decompressed) is capped at maxInputBytes. `input` is what errors name.
  */
 export async function fetchUrl(
   url: string,
@@ -275,11 +336,60 @@ export async function fetchUrl(
 ): Promise<FetchResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  const retries =
+    opts.retries !== undefined && Number.isFinite(opts.retries)
+      ? Math.max(0, Math.floor(opts.retries))
+      : DEFAULT_RETRIES;
   const parsed = parseHttpUrl(url, input);
 
   // A plain timer (not AbortSignal.timeout) so it is cleared as soon as we are done.
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const deadlineAt = performance.now() + timeoutMs;
+  const attempt = { input, timeoutMs, maxBytes, signal: controller.signal };
+  try {
+    for (let attempts = 1; ; attempts++) {
+      try {
+        return await fetchOnce(parsed, attempt);
+      } catch (error) {
+        const retry = error instanceof ImgencError ? transient.get(error) : undefined;
+        if (retry === undefined || attempts > retries) throw afterAttempts(error, attempts);
+        const { retryAfterMs } = retry;
+        if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
+          const seconds = Math.ceil(retryAfterMs / 1000);
+          const asked = new ImgencError(
+            "http-status",
+            `${(error as ImgencError).message} (the server asks to retry after ${seconds} s)`,
+            { input, cause: error },
+          );
+          throw afterAttempts(asked, attempts);
+        }
+        const wait = Math.max(backoff(attempts), retryAfterMs ?? 0);
+        if (performance.now() + wait >= deadlineAt) throw afterAttempts(error, attempts);
+        await sleep(wait, controller.signal);
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Attempt {
+  input: string;
+  timeoutMs: number;
+  maxBytes: number;
+  /** The whole operation's deadline. */
+  signal: AbortSignal;
+}
+
+/** One request. Failures are ImgencErrors; transient ones are marked for fetchUrl to retry. */
+async function fetchOnce(parsed: URL, attempt: Attempt): Promise<FetchResult> {
+  const { input, timeoutMs, maxBytes, signal } = attempt;
+  // Each attempt gets its own signal so listeners on the shared one do not pile up per retry.
+  const controller = new AbortController();
+  const forward = () => controller.abort(signal.reason);
+  if (signal.aborted) forward();
+  else signal.addEventListener("abort", forward, { once: true });
   let phase: Phase = "response";
   try {
     const pending = request(parsed, {
@@ -314,9 +424,11 @@ export async function fetchUrl(
       }
       const reason = response.statusText || STATUS_CODES[statusCode] || "";
       const hint = finalUrl === parsed.href ? "" : ` (after redirects to ${finalUrl})`;
-      throw new ImgencError("http-status", `HTTP ${statusCode} ${reason}`.trim() + hint, {
+      const error = new ImgencError("http-status", `HTTP ${statusCode} ${reason}`.trim() + hint, {
         input,
       });
+      if (!RETRY_STATUSES.has(statusCode)) throw error;
+      throw retryable(error, parseRetryAfter(headerValue(headers["retry-after"])));
     }
 
     const declared = Number(headerValue(headers["content-length"]));
@@ -335,11 +447,11 @@ export async function fetchUrl(
     throw mapError(error, {
       input,
       timeoutMs,
-      timedOut: controller.signal.aborted,
+      timedOut: signal.aborted,
       phase,
       host: parsed.hostname,
     });
   } finally {
-    clearTimeout(timer);
+    signal.removeEventListener("abort", forward);
   }
 }

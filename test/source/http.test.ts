@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { promises as dns } from "node:dns";
 import {
   createServer,
+  get,
   type IncomingHttpHeaders,
   type IncomingMessage,
   type Server,
@@ -12,7 +13,8 @@ import { after, describe, it } from "node:test";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import sharp from "sharp";
 import { ImgencError } from "../../src/errors.js";
-import { closeHttpAgent, fetchUrl } from "../../src/source/http.js";
+import { closeHttpAgent, fetchUrl, parseRetryAfter } from "../../src/source/http.js";
+import { runCli } from "../helpers/cli.js";
 
 // If the machine running the tests has a proxy configured, loopback must still be direct.
 process.env.no_proxy = [process.env.no_proxy ?? process.env.NO_PROXY, "127.0.0.1"]
@@ -419,6 +421,255 @@ describe("fetchUrl", () => {
       } finally {
         await restore();
         await proxy.close();
+      }
+    });
+  });
+  describe("retries", () => {
+    /** Answers each request with the next handler in the list; the last one repeats. */
+    function sequence(...handlers: Handler[]): { handler: Handler; seen: () => number } {
+      let count = 0;
+      return {
+        handler: (req, res) => {
+          const next = handlers[Math.min(count, handlers.length - 1)] as Handler;
+          count++;
+          next(req, res);
+        },
+        seen: () => count,
+      };
+    }
+    const status =
+      (code: number, headers: Record<string, string> = {}): Handler =>
+      (_req, res) =>
+        void res.writeHead(code, { "content-type": "text/html", ...headers }).end("<h1>busy</h1>");
+    const ok: Handler = (_req, res) =>
+      void res.writeHead(200, { "content-type": "image/png" }).end(png);
+
+    it("retries 503 twice, then succeeds on the third request", async () => {
+      const { handler, seen } = sequence(status(503), status(503), ok);
+      await withServer(handler, async (base) => {
+        const start = performance.now();
+        const result = await fetchUrl(`${base}/`, { timeoutMs: 5000 });
+        assert.ok(result.bytes.equals(png));
+        assert.equal(seen(), 3);
+        // 200 ms then 400 ms, each within ±25%.
+        assert.ok(performance.now() - start >= 450, "no backoff between attempts");
+      });
+    });
+
+    it("gives up on 502 after retries + 1 attempts and says how many", async () => {
+      const { handler, seen } = sequence(status(502));
+      await withServer(handler, async (base) => {
+        await assert.rejects(fetchUrl(`${base}/`, { retries: 1, timeoutMs: 5000 }), (error) => {
+          isCode("http-status")(error);
+          assert.equal((error as Error).message, "HTTP 502 Bad Gateway after 2 attempts");
+          return true;
+        });
+        assert.equal(seen(), 2);
+      });
+    });
+
+    it("retries a 504 and a connection closed before any response", async () => {
+      const { handler, seen } = sequence(status(504), (req) => req.socket.destroy(), ok);
+      await withServer(handler, async (base) => {
+        const result = await fetchUrl(`${base}/`, { timeoutMs: 5000 });
+        assert.ok(result.bytes.equals(png));
+        assert.equal(seen(), 3);
+      });
+    });
+
+    it("retries a reset in the middle of the body, then succeeds", async () => {
+      const { handler, seen } = sequence((_req, res) => {
+        res.writeHead(200, { "content-type": "image/png", "content-length": String(png.length) });
+        res.write(png.subarray(0, 10), () => res.socket?.destroy());
+      }, ok);
+      await withServer(handler, async (base) => {
+        const result = await fetchUrl(`${base}/`, { timeoutMs: 5000 });
+        assert.ok(result.bytes.equals(png), "the bytes of the cut attempt leaked into the result");
+        assert.equal(seen(), 2);
+      });
+    });
+
+    it("requests a 404 and a 500 once", async () => {
+      for (const code of [404, 500]) {
+        const { handler, seen } = sequence(status(code));
+        await withServer(handler, async (base) => {
+          await assert.rejects(fetchUrl(`${base}/`, { retries: 3 }), (error) => {
+            isCode("http-status")(error);
+            assert.doesNotMatch((error as Error).message, /attempts/);
+            return true;
+          });
+          assert.equal(seen(), 1, `HTTP ${code} was retried`);
+        });
+      }
+    });
+
+    it("does not retry a timeout or a too-large body", async () => {
+      let requests = 0;
+      await withServer(
+        (req, res) => {
+          requests++;
+          if (req.url === "/big") {
+            res.writeHead(200, { "content-length": "200000" });
+            res.flushHeaders();
+          }
+        },
+        async (base) => {
+          await assert.rejects(fetchUrl(`${base}/`, { timeoutMs: 300, retries: 3 }), (error) => {
+            isCode("timeout")(error);
+            assert.doesNotMatch((error as Error).message, /attempts/);
+            return true;
+          });
+          await assert.rejects(
+            fetchUrl(`${base}/big`, { maxInputBytes: 1000, retries: 3, timeoutMs: 2000 }),
+            isCode("too-large"),
+          );
+          assert.equal(requests, 2);
+        },
+      );
+    });
+
+    it("does not retry a refused connection", async () => {
+      const server = await startServer(() => {});
+      const url = `${server.url}/`;
+      await server.close();
+      await assert.rejects(fetchUrl(url, { timeoutMs: 2000, retries: 3 }), (error) => {
+        isCode("network")(error);
+        // A retried failure would say "after N attempts".
+        assert.equal((error as Error).message, "connection refused");
+        return true;
+      });
+    });
+
+    it("retries 0 disables retrying", async () => {
+      const { handler, seen } = sequence(status(503), ok);
+      await withServer(handler, async (base) => {
+        await assert.rejects(fetchUrl(`${base}/`, { retries: 0 }), (error) => {
+          isCode("http-status")(error);
+          assert.equal((error as Error).message, "HTTP 503 Service Unavailable");
+          return true;
+        });
+        assert.equal(seen(), 1);
+      });
+    });
+
+    it("waits as long as a short Retry-After asks", async () => {
+      const { handler, seen } = sequence(status(503, { "retry-after": "1" }), ok);
+      await withServer(handler, async (base) => {
+        const start = performance.now();
+        await fetchUrl(`${base}/`, { timeoutMs: 5000 });
+        assert.ok(performance.now() - start >= 950, "Retry-After was not honoured");
+        assert.equal(seen(), 2);
+      });
+    });
+
+    it("does not wait for a long Retry-After, and says why", async () => {
+      const { handler, seen } = sequence(status(503, { "retry-after": "3600" }), ok);
+      await withServer(handler, async (base) => {
+        await assert.rejects(fetchUrl(`${base}/`, { timeoutMs: 5000 }), (error) => {
+          isCode("http-status")(error);
+          assert.equal(
+            (error as Error).message,
+            "HTTP 503 Service Unavailable (the server asks to retry after 3600 s)",
+          );
+          return true;
+        });
+        assert.equal(seen(), 1);
+      });
+    });
+
+    it("keeps every retry inside the one deadline and reports the last failure", async () => {
+      const { handler, seen } = sequence(status(503));
+      await withServer(handler, async (base) => {
+        const start = performance.now();
+        await assert.rejects(fetchUrl(`${base}/`, { timeoutMs: 700, retries: 10 }), (error) => {
+          isCode("http-status")(error);
+          assert.match(
+            (error as Error).message,
+            /^HTTP 503 Service Unavailable after \d attempts$/,
+          );
+          return true;
+        });
+        assert.ok(performance.now() - start < 800, "a retry outlived the deadline");
+        assert.ok(seen() >= 2 && seen() <= 3, `${seen()} requests in 700 ms`);
+      });
+    });
+
+    it("reads Retry-After as seconds or an HTTP date", () => {
+      const now = Date.parse("2025-01-01T00:00:00Z");
+      assert.equal(parseRetryAfter("2", now), 2000);
+      assert.equal(parseRetryAfter(" 0 ", now), 0);
+      assert.equal(parseRetryAfter("Wed, 01 Jan 2025 00:00:03 GMT", now), 3000);
+      assert.equal(parseRetryAfter("Tue, 31 Dec 2024 00:00:00 GMT", now), 0);
+      assert.equal(parseRetryAfter("soon", now), undefined);
+      assert.equal(parseRetryAfter("-5", now), undefined);
+      assert.equal(parseRetryAfter(undefined, now), undefined);
+    });
+  });
+
+  describe("HTTP_PROXY through the CLI", () => {
+    /** A forward proxy: takes the absolute-form GET and fetches it from the origin itself. */
+    function forwardProxy(seen: string[]): Handler {
+      return (req, res) => {
+        seen.push(req.url ?? "");
+        const upstream = get(req.url ?? "", (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        upstream.on("error", () => res.writeHead(502).end());
+      };
+    }
+    // The child must see only what each test sets, not this file's no_proxy or the machine's.
+    const cleared = {
+      http_proxy: undefined,
+      HTTP_PROXY: undefined,
+      https_proxy: undefined,
+      HTTPS_PROXY: undefined,
+      no_proxy: undefined,
+      NO_PROXY: undefined,
+    };
+
+    it("sends the request through HTTP_PROXY", async () => {
+      const direct: string[] = [];
+      const proxied: string[] = [];
+      const origin = await startServer((req, res) => {
+        direct.push(req.url ?? "");
+        res.writeHead(200, { "content-type": "image/png" }).end(png);
+      });
+      const proxy = await startServer(forwardProxy(proxied));
+      try {
+        const url = `${origin.url}/via-proxy.png`;
+        const { code, stderr } = await runCli(["inspect", url], {
+          env: { ...cleared, HTTP_PROXY: proxy.url },
+        });
+        assert.equal(stderr, "");
+        assert.equal(code, 0);
+        assert.deepEqual(proxied, [url], "the proxy did not see the absolute-form request");
+        assert.deepEqual(direct, ["/via-proxy.png"]);
+      } finally {
+        await proxy.close();
+        await origin.close();
+      }
+    });
+
+    it("bypasses the proxy for hosts in NO_PROXY", async () => {
+      const direct: string[] = [];
+      const proxied: string[] = [];
+      const origin = await startServer((req, res) => {
+        direct.push(req.url ?? "");
+        res.writeHead(200, { "content-type": "image/png" }).end(png);
+      });
+      const proxy = await startServer(forwardProxy(proxied));
+      try {
+        const { code, stderr } = await runCli(["inspect", `${origin.url}/direct.png`], {
+          env: { ...cleared, HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" },
+        });
+        assert.equal(stderr, "");
+        assert.equal(code, 0);
+        assert.deepEqual(proxied, []);
+        assert.deepEqual(direct, ["/direct.png"]);
+      } finally {
+        await proxy.close();
+        await origin.close();
       }
     });
   });
