@@ -1,16 +1,22 @@
 import type { GateResult } from "../gates.js";
 import type { CheckItem, CheckTotals } from "./types.js";
 
-function escape(text: string): string {
-  return (
-    text
-      .replace(/&/g, "&amp;")
-      .replace(/</g, "&lt;")
-      .replace(/>/g, "&gt;")
-      .replace(/"/g, "&quot;")
-      // XML 1.0 cannot carry most control characters, even escaped.
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "\uFFFD")
-  );
+/** XML 1.0 cannot carry most control characters, even escaped: they become U+FFFD. */
+function isForbidden(code: number): boolean {
+  return code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d;
+}
+
+function escapeXml(text: string): string {
+  let out = "";
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    if (char === "&") out += "&amp;";
+    else if (char === "<") out += "&lt;";
+    else if (char === ">") out += "&gt;";
+    else if (char === '"') out += "&quot;";
+    else out += isForbidden(code) ? "\uFFFD" : char;
+  }
+  return out;
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
@@ -20,16 +26,16 @@ function gateFailure(gate: GateResult): string {
   const op = gate.gate === "max-mismatch" ? "<=" : ">=";
   const message = `${gate.metric} ${value} does not meet --${gate.gate} ${op} ${gate.limit}`;
   const body = `metric: ${gate.metric}\nvalue: ${value}\nlimit: ${op} ${gate.limit}`;
-  return `      <failure type="${gate.gate}" message="${escape(message)}">${escape(body)}</failure>\n`;
+  return `      <failure type="${gate.gate}" message="${escapeXml(message)}">${escapeXml(body)}</failure>\n`;
 }
 
 function testcase(item: CheckItem): string {
-  const open = `    <testcase classname="imgenc.check" name="${escape(item.file)}" time="${seconds(item.durationMs)}"`;
+  const open = `    <testcase classname="imgenc.check" name="${escapeXml(item.file)}" time="${seconds(item.durationMs)}"`;
   if (item.status === "passed") return `${open}/>\n`;
   let body = "";
   if (item.error) {
     const message = `${item.error.code}: ${item.error.message}`;
-    body = `      <failure type="${escape(item.error.code)}" message="${escape(message)}">${escape(message)}</failure>\n`;
+    body = `      <failure type="${escapeXml(item.error.code)}" message="${escapeXml(message)}">${escapeXml(message)}</failure>\n`;
   } else {
     body = (item.report?.gates ?? [])
       .filter((g) => !g.passed)

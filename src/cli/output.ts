@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { realpathSync, statSync } from "node:fs";
+import { realpathSync, type Stats, statSync } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ImgencError } from "../errors.js";
@@ -17,6 +17,24 @@ function canonical(path: string): string {
   }
 }
 
+const WRITE_ERRORS: Record<string, string> = {
+  EISDIR: "is a folder",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  ENOTDIR: "a parent is not a folder",
+};
+
+function cannotWrite(path: string, error: unknown): ImgencError {
+  const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+  return new ImgencError("output", `cannot write: ${WRITE_ERRORS[code] ?? code}`, {
+    input: path,
+    cause: error,
+  });
+}
+
 /**
  * Writes `data` to `path` through a temporary file in the same folder and a rename, so a reader
  * never sees half a file and an interrupted run leaves the old file intact. Refuses to write
@@ -32,7 +50,23 @@ export async function writeFileAtomic(
   if (clash !== undefined) {
     throw new ImgencError("output", `refusing to overwrite the input ${clash}`, { input: path });
   }
-  const folder = dirname(resolve(path));
+  let existing: Stats | undefined;
+  try {
+    existing = statSync(target);
+  } catch {
+    // a new file
+  }
+  if (existing !== undefined && !existing.isFile() && !existing.isDirectory()) {
+    // A device or pipe (-o /dev/stdout, a FIFO) cannot be replaced by a rename, and must not be.
+    try {
+      await writeFile(target, data);
+    } catch (error) {
+      throw cannotWrite(path, error);
+    }
+    return;
+  }
+  // The real folder of the real file: a symlinked output stays a symlink to the new content.
+  const folder = dirname(target);
   let isFolder = false;
   try {
     isFolder = statSync(folder).isDirectory();
@@ -42,15 +76,12 @@ export async function writeFileAtomic(
   if (!isFolder) {
     throw new ImgencError("output", `folder ${folder} does not exist`, { input: path });
   }
-  const temporary = join(folder, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const temporary = join(folder, `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     await writeFile(temporary, data, { flag: "wx" });
-    await rename(temporary, resolve(path));
+    await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
-    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-    const cause =
-      code === "EISDIR" ? "is a folder" : code === "EACCES" ? "permission denied" : code;
-    throw new ImgencError("output", `cannot write: ${cause}`, { input: path, cause: error });
+    throw cannotWrite(path, error);
   }
 }

@@ -32,8 +32,11 @@ function row(item: CheckItem, c: ChalkInstance): string[] {
 
 function align(rows: string[][]): string[] {
   const widths: number[] = [];
-  for (const r of rows)
-    r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, plain(cell).length)));
+  for (const r of rows) {
+    r.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, plain(cell).length);
+    });
+  }
   return rows.map((r) =>
     r
       .map((cell, i) => {
