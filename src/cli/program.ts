@@ -40,13 +40,18 @@ export function addSourceOptions(command: Command): Command {
 
 /** --model and the Qwen pixel limits, shared by compare and inspect. */
 function addModelOptions(command: Command): Command {
-  return command
-    .addOption(
+  return addQwenLimits(
+    command.addOption(
       new Option(
         "--model <name>",
         "also show what this model's preprocessing makes of the image",
       ).choices(MODELS),
-    )
+    ),
+  );
+}
+
+function addQwenLimits(command: Command): Command {
+  return command
     .option(
       "--min-pixels <count>",
       "Qwen models: override min_pixels",
@@ -56,6 +61,18 @@ function addModelOptions(command: Command): Command {
       "--max-pixels <count>",
       "Qwen models: override max_pixels",
       numberIn(1, 2 ** 40, { integer: true }),
+    );
+}
+
+/** The CI gates, the same for one image (compare) and many (check). */
+function addGateOptions(command: Command): Command {
+  return command
+    .option("--min-psnr <dB>", "gate: fail (exit 1) when PSNR is below this", numberIn(0, 1000))
+    .option("--min-ssim <0-1>", "gate: fail when SSIM is below this", numberIn(0, 1))
+    .option(
+      "--max-mismatch <count|N%>",
+      "gate: fail when more pixels than this differ perceptibly (pixelmatch)",
+      mismatchLimit,
     );
 }
 
@@ -114,15 +131,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         "--emit <payload>",
         "print that payload's data URI on stdout instead of the report",
       ).choices(["lossless", "lossy"]),
-    )
-    .option("--min-psnr <dB>", "gate: fail (exit 1) when PSNR is below this", numberIn(0, 1000))
-    .option("--min-ssim <0-1>", "gate: fail when SSIM is below this", numberIn(0, 1))
-    .option(
-      "--max-mismatch <count|N%>",
-      "gate: fail when more pixels than this differ perceptibly (pixelmatch)",
-      mismatchLimit,
     );
-  addSourceOptions(addModelOptions(compare)).action(
+  addSourceOptions(addModelOptions(addGateOptions(compare))).action(
     async (source: string, other: string | undefined, _opts, command: Command) => {
       const { runCompare } = await import("./commands/compare.js");
       setExitCode(await runCompare(source, other, command, io));
@@ -178,25 +188,18 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         "print, as a PNG data URI, exactly what that model's preprocessing makes of the image",
       ).choices(MODELS),
     )
-    .option(
-      "--min-pixels <count>",
-      "Qwen models: override min_pixels",
-      numberIn(1, 2 ** 40, { integer: true }),
-    )
-    .option(
-      "--max-pixels <count>",
-      "Qwen models: override max_pixels",
-      numberIn(1, 2 ** 40, { integer: true }),
-    )
+
     .option(
       "--max-side <px>",
       "largest width or height: shrink to fit, never enlarge",
       numberIn(1, 1_000_000, { integer: true }),
     );
-  addSourceOptions(encode).action(async (source: string, _opts, command: Command) => {
-    const { runEncode } = await import("./commands/encode.js");
-    setExitCode(await runEncode(source, command, io));
-  });
+  addSourceOptions(addQwenLimits(encode)).action(
+    async (source: string, _opts, command: Command) => {
+      const { runEncode } = await import("./commands/encode.js");
+      setExitCode(await runEncode(source, command, io));
+    },
+  );
 
   const inspect = program
     .command("inspect")
@@ -249,15 +252,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         "4:4:4",
       ]),
     )
-    .option("--threshold <0-1>", "pixelmatch colour threshold (default 0.1)", numberIn(0, 1))
-    .option("--min-psnr <dB>", "gate: fail an image whose PSNR is below this", numberIn(0, 1000))
-    .option("--min-ssim <0-1>", "gate: fail an image whose SSIM is below this", numberIn(0, 1))
-    .option(
-      "--max-mismatch <count|N%>",
-      "gate: fail an image with more perceptible differences",
-      mismatchLimit,
-    );
-  addSourceOptions(addModelOptions(check)).action(
+    .option("--threshold <0-1>", "pixelmatch colour threshold (default 0.1)", numberIn(0, 1));
+  addSourceOptions(addModelOptions(addGateOptions(check))).action(
     async (paths: string[], _opts, command: Command) => {
       const { runCheckCommand } = await import("./commands/check.js");
       setExitCode(await runCheckCommand(paths, command, io));

@@ -7,16 +7,13 @@ import { rankWorstFirst } from "../../check/rank.js";
 import { runCheck } from "../../check/run.js";
 import type { CheckItem, CheckJob } from "../../check/types.js";
 import { ImgencError } from "../../errors.js";
-import type { MismatchLimit } from "../../gates.js";
-import type { ModelName } from "../../models/registry.js";
-import type { LosslessMode, Subsampling } from "../../payload/types.js";
 import { formatCheck, progressLine } from "../format/check.js";
 import { colorLevel, type Io, write } from "../io.js";
 import { writeFileAtomic } from "../output.js";
 import { writeCheckReport } from "./report.js";
 import { localInputs, type SourceFlags } from "./shared.js";
 
-interface Flags extends SourceFlags {
+interface Flags extends SourceFlags, CheckSettings {
   config?: string;
   jobs?: number;
   json?: boolean;
@@ -24,16 +21,6 @@ interface Flags extends SourceFlags {
   junit?: string;
   report?: string;
   shard?: Shard;
-  quality?: number;
-  subsampling?: Subsampling;
-  lossless?: LosslessMode;
-  threshold?: number;
-  model?: ModelName;
-  minPixels?: number;
-  maxPixels?: number;
-  minPsnr?: number;
-  minSsim?: number;
-  maxMismatch?: MismatchLimit;
 }
 
 const SETTING_FLAGS = [
