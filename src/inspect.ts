@@ -191,7 +191,7 @@ export async function inspect(spec: string, options: InspectOptions = {}): Promi
       findings.push({
         code: "corrupt-image",
         severity: "error",
-        message: `the ${info.format.toUpperCase()} data cannot be decoded (${error.message}); was the data URI cut short?`,
+        message: `the payload cannot be decoded: ${error.message}; was the data URI cut short?`,
         data: { format: info.format },
       });
     }

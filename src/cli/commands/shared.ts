@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import type { ModelName, PlanOptions } from "../../models/registry.js";
 import type { SourceOptions } from "../../source/types.js";
 import type { Io } from "../io.js";
@@ -26,7 +27,7 @@ export function sourceOptions(
 export function localInputs(sources: readonly string[]): string[] {
   return sources
     .filter((s) => s !== "-" && !/^(data|https?):/i.test(s))
-    .map((s) => (s.toLowerCase().startsWith("file:") ? new URL(s).pathname : s));
+    .map((s) => (s.toLowerCase().startsWith("file:") ? fileURLToPath(s) : s));
 }
 
 export interface ModelFlags {

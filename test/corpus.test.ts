@@ -1,0 +1,268 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { type CorpusFile, makeBadCorpus } from "../scripts/make-bad-corpus.js";
+import { ImgencError } from "../src/errors.js";
+import { decode, readInfo } from "../src/image/decode.js";
+import { readSource } from "../src/source/index.js";
+import { BIN, ROOT } from "./helpers/cli.js";
+
+/** Generous: a run takes well under a second; only a hang gets near this. */
+const RUN_TIMEOUT_MS = 20_000;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Like runCli, but a child that hangs is killed, so a hang fails the test instead of CI. */
+function run(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const key of ["NO_COLOR", "FORCE_COLOR", "http_proxy", "HTTP_PROXY"]) delete env[key];
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: RUN_TIMEOUT_MS,
+      killSignal: "SIGKILL",
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code, signal) =>
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        ms: performance.now() - start,
+      }),
+    );
+  });
+}
+
+function hash(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+const work = mkdtempSync(join(tmpdir(), "imgenc-corpus-"));
+const corpusDir = join(work, "corpus");
+
+// hostile.svg points here: any request at all means an SVG reference was followed.
+const requested: string[] = [];
+const server: Server = createServer((req, res) => {
+  requested.push(req.url ?? "");
+  res.writeHead(404).end();
+});
+await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+const files: CorpusFile[] = await makeBadCorpus(corpusDir, { externalUrl: `${origin}/x.png` });
+const hashes = new Map(
+  files.filter((f) => f.name !== "folder.png").map((f) => [f.path, hash(f.path)] as const),
+);
+/** compare's one-line stderr for each file, printed at the end for people reading CI logs. */
+const compareLines = new Map<string, string>();
+
+after(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Raw libvips text: loader names and internal prefixes must never reach a person. */
+const LIBVIPS_NOISE =
+  /vips_|vips[a-z]*:|VipsJpeg|VipsForeign|gifload|pngload|jpegload|webpload|Input buffer|libpng|GLib|\(sharp:/i;
+
+function assertFailure(file: CorpusFile, args: string[], result: Run): void {
+  const what = `imgenc ${args.join(" ")}`;
+  assert.equal(result.signal, null, `${what} hung and was killed`);
+  assert.equal(result.code, 2, `${what}: exit ${result.code}, stderr: ${result.stderr}`);
+  assert.equal(result.stdout, "", `${what} wrote to stdout on failure`);
+  assert.match(result.stderr, /^imgenc: [^\n]*\n$/, `${what}: not one line: ${result.stderr}`);
+  assert.ok(result.stderr.includes(file.path), `${what}: the path is not named: ${result.stderr}`);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, `${what}: stack trace`);
+  assert.doesNotMatch(result.stderr, /internal error/, `${what}: internal error`);
+  assert.doesNotMatch(result.stderr, LIBVIPS_NOISE, `${what}: raw libvips text`);
+}
+
+function assertSuccess(args: string[], result: Run, stdout: boolean): void {
+  const what = `imgenc ${args.join(" ")}`;
+  assert.equal(result.signal, null, `${what} hung and was killed`);
+  assert.equal(result.code, 0, `${what}: exit ${result.code}, stderr: ${result.stderr}`);
+  assert.equal(result.stderr, "", `${what} wrote to stderr`);
+  if (stdout) assert.ok(result.stdout.length > 0, `${what} printed nothing`);
+}
+
+describe("every command over every corpus file", { concurrency: 2 }, () => {
+  for (const [index, file] of files.entries()) {
+    test(`${file.name} (${file.what}): ${file.expect === "ok" ? "works" : "exit 2"}`, async () => {
+      const out = join(work, `out-${index}`);
+      mkdirSync(out);
+      const outFile = join(out, "out.txt");
+      const invocations: Array<{ args: string[]; stdout: boolean }> = [
+        { args: ["compare", file.path], stdout: true },
+        { args: ["compare", file.path, file.path], stdout: true },
+        { args: ["encode", file.path], stdout: true },
+        { args: ["encode", file.path, "--lossy", "-o", outFile], stdout: false },
+        { args: ["inspect", file.path], stdout: true },
+      ];
+      for (const { args, stdout } of invocations) {
+        const result = await run(args);
+        assert.ok(result.ms < RUN_TIMEOUT_MS, `imgenc ${args.join(" ")} took ${result.ms} ms`);
+        if (file.expect === "ok") {
+          assertSuccess(args, result, stdout);
+        } else {
+          assertFailure(file, args, result);
+          if (args.length === 2 && args[0] === "compare") {
+            compareLines.set(file.name, result.stderr.trimEnd());
+          }
+        }
+        if (args.includes("-o")) {
+          if (file.expect === "ok") {
+            assert.match(readFileSync(outFile, "utf8"), /^data:image\/jpeg;base64,[^\n]+\n$/);
+            rmSync(outFile);
+          } else {
+            assert.ok(!existsSync(outFile), "out.txt was written for a failed run");
+          }
+        }
+        assert.deepEqual(readdirSync(out), [], "a temporary file was left behind");
+        if (file.name !== "folder.png") {
+          assert.equal(hash(file.path), hashes.get(file.path), `${file.name} was modified`);
+        }
+      }
+    });
+  }
+});
+
+describe("the corpus read in-process", () => {
+  test("every bad file fails with its stable error code, every good one decodes", async () => {
+    for (const file of files) {
+      const attempt = (async () => {
+        const source = await readSource(file.path);
+        return decode(source.bytes);
+      })();
+      if (file.expect === "ok") {
+        const image = await attempt;
+        assert.ok(image.width >= 1 && image.height >= 1, file.name);
+        continue;
+      }
+      await assert.rejects(attempt, (error) => {
+        assert.ok(error instanceof ImgencError, `${file.name}: ${String(error)}`);
+        assert.equal(error.code, file.expect, `${file.name}: ${error.message}`);
+        assert.doesNotMatch(error.message, LIBVIPS_NOISE, `${file.name}: ${error.message}`);
+        return true;
+      });
+    }
+  });
+});
+
+describe("decompression bombs", () => {
+  for (const name of ["bomb.png", "bomb.gif"]) {
+    test(`${name} is refused from its header in well under 2 s`, async () => {
+      const file = files.find((f) => f.name === name) as CorpusFile;
+      const bytes = readFileSync(file.path);
+      assert.ok(bytes.length < 1024, `${name} is ${bytes.length} bytes`);
+      const start = performance.now();
+      await assert.rejects(decode(bytes), (error) => {
+        assert.ok(error instanceof ImgencError);
+        assert.equal(error.code, "too-many-pixels");
+        return true;
+      });
+      assert.ok(performance.now() - start < 2000, "the refusal was not fast");
+    });
+  }
+
+  test("the CLI says how to raise the limit", async () => {
+    const bomb = files.find((f) => f.name === "bomb.png") as CorpusFile;
+    const result = await run(["compare", bomb.path]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `imgenc: ${bomb.path}: 50000x50000 is 2500 MP, over the 100 MP limit (raise it with --max-input-pixels)\n`,
+    );
+    assert.ok(result.ms < 5000, `took ${result.ms} ms`);
+  });
+
+  test("a GIF counts its logical screen, as Pillow does, not only its frame", async () => {
+    const gif = files.find((f) => f.name === "bomb.gif") as CorpusFile;
+    const result = await run(["encode", gif.path, "--max-input-pixels", "4294836225"]);
+    assert.equal(result.code, 0, result.stderr);
+  });
+});
+
+describe("SVG is refused, never rendered", () => {
+  const svg = (body: string) =>
+    Buffer.from(
+      `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="8" height="8">${body}</svg>`,
+    );
+  const cases: Array<[string, Buffer]> = [
+    ["a file: reference", svg('<image href="file:///etc/passwd" width="8" height="8"/>')],
+    ["an http reference", svg(`<image xlink:href="${origin}/x.png" width="8" height="8"/>`)],
+    ["a url() reference", svg(`<rect width="8" height="8" fill="url(${origin}/p.svg#p)"/>`)],
+    ["no reference at all", svg('<rect width="8" height="8" fill="red"/>')],
+    [
+      "a comment before <svg> (not sniffed as SVG, still loaded by libvips)",
+      Buffer.concat([Buffer.from("<!-- made by hand -->\n"), svg("")]),
+    ],
+  ];
+
+  for (const [what, bytes] of cases) {
+    test(`with ${what}`, async () => {
+      for (const read of [readInfo, decode]) {
+        await assert.rejects(read(bytes), (error) => {
+          assert.ok(error instanceof ImgencError, String(error));
+          assert.equal(error.code, "not-image");
+          assert.match(error.message, /^SVG is a vector format: rasterise it first/);
+          return true;
+        });
+      }
+    });
+  }
+
+  test("gzip-compressed SVG (.svgz) is refused too", async () => {
+    await assert.rejects(readInfo(gzipSync(svg(""))), (error) => {
+      assert.ok(error instanceof ImgencError);
+      assert.equal(error.code, "not-image");
+      return true;
+    });
+  });
+
+  test("the CLI refuses hostile.svg in one line and fetches nothing", async () => {
+    const hostile = files.find((f) => f.name === "hostile.svg") as CorpusFile;
+    const result = await run(["compare", hostile.path]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `imgenc: ${hostile.path}: SVG is a vector format: rasterise it first (e.g. rsvg-convert -o image.png image.svg); imgenc does not render SVG because it can fetch external files\n`,
+    );
+  });
+
+  // Last in the file: by now every command has run over hostile.svg and the cases above.
+  test("no SVG reference was ever requested from the test server", () => {
+    assert.deepEqual(requested, []);
+  });
+});
+
+describe("what compare says for each bad file", () => {
+  test("one line each", (t) => {
+    for (const file of files) {
+      const line = compareLines.get(file.name);
+      if (line !== undefined) t.diagnostic(`${file.name}: ${line.replace(`${file.path}: `, "")}`);
+    }
+  });
+});
