@@ -1,0 +1,1466 @@
+/**
+ * Performance benchmark: every figure of the performance targets, measured side by side in one
+ * run and reported as ratios (never timed unit tests).
+ *
+ * - Generates, deterministically (seeded PRNG, integer hashing; no Math.random), a 6000x4000
+ *   photo-like RGB PNG and 200 fixture-sized images under .bench/ (git-ignored), and reuses
+ *   them while the generator version is unchanged.
+ * - Measures, median of N after a warm-up run: the serial floor (sharp decode + PNG encode +
+ *   JPEG q75 4:2:0 encode + JPEG decode, in this process); `imgenc compare` on the big PNG as a
+ *   child process (wall time, peak RSS); ImageMagick's `convert` + `compare -metric PSNR`;
+ *   a Pillow + NumPy script; `imgenc --version`/`--help` against `node -e 0`; and
+ *   `imgenc check --jobs 1` against `--jobs 2` on the fixture-sized set.
+ * - Prints an aligned table with every measurement, each target, the ratio and PASS/FAIL, and
+ *   writes the same to .bench/results.json. It is a report: the exit code is 0 even when a
+ *   target is missed (1 only when the bench itself cannot run).
+ *
+ * Usage: `npm run bench` (builds first) or `node dist/scripts/bench.js [--quick] [--regen]`.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
+import { join, relative } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+
+// dist/scripts/bench.js -> <repo>/
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const BIN = join(ROOT, "bin", "imgenc.js");
+const BENCH_DIR = join(ROOT, ".bench");
+/** Bump when the generator's output changes: the cached images are then made again. */
+const GENERATOR_VERSION = 1;
+const DATA_DIR = join(BENCH_DIR, `data-v${GENERATOR_VERSION}`);
+const CHECK_DIR = join(DATA_DIR, "check");
+const TMP_DIR = join(BENCH_DIR, "tmp");
+const RESULTS = join(BENCH_DIR, "results.json");
+const BIG_WIDTH = 6000;
+const BIG_HEIGHT = 4000;
+const BIG_PNG = join(DATA_DIR, `photo-${BIG_WIDTH}x${BIG_HEIGHT}.png`);
+const CHECK_COUNT = 200;
+const QUICK_CHECK_COUNT = 40;
+/** Fixture-sized variants for the check set, cycled through. */
+const CHECK_SIZES: ReadonlyArray<readonly [number, number]> = [
+  [384, 256],
+  [480, 320],
+  [512, 384],
+  [640, 480],
+  [600, 400],
+  [400, 600],
+  [448, 448],
+  [640, 360],
+];
+const METRIC_KEYS = [
+  "psnr",
+  "ssim",
+  "mismatchedPixels",
+  "changedPixels",
+  "maxChannelDiff",
+  "meanAbsError",
+] as const;
+const PYTHON = "/usr/bin/python3";
+const IM_CONVERT = "/usr/bin/convert";
+const IM_COMPARE = "/usr/bin/compare";
+const GNU_TIME = "/usr/bin/time";
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+interface Settings {
+  mode: "full" | "quick";
+  /** Repetitions of the big-image measurements (floor, compare, ImageMagick). */
+  reps: number;
+  pillowReps: number;
+  startupReps: number;
+  checkReps: number;
+  checkCount: number;
+  /** Warm-up runs of the slow externals (Pillow, check); the fast ones always warm up. */
+  warmSlow: boolean;
+  regen: boolean;
+}
+
+function parseArgs(argv: string[]): Settings {
+  const known = new Set(["--quick", "--regen", "--help", "-h"]);
+  for (const arg of argv) {
+    if (!known.has(arg)) throw new BenchError(`unknown option ${arg} (try --help)`);
+  }
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(
+      "Usage: node dist/scripts/bench.js [--quick] [--regen]\n" +
+        "  --quick  one repetition each and a smaller check set: a fast sanity run\n" +
+        "  --regen  make the generated images again even if cached under .bench/\n",
+    );
+    process.exit(0);
+  }
+  const quick = argv.includes("--quick");
+  const regen = argv.includes("--regen");
+  return quick
+    ? {
+        mode: "quick",
+        reps: 1,
+        pillowReps: 1,
+        startupReps: 5,
+        checkReps: 1,
+        checkCount: QUICK_CHECK_COUNT,
+        warmSlow: false,
+        regen,
+      }
+    : {
+        mode: "full",
+        reps: 5,
+        pillowReps: 3,
+        startupReps: 15,
+        checkReps: 3,
+        checkCount: CHECK_COUNT,
+        warmSlow: true,
+        regen,
+      };
+}
+
+class BenchError extends Error {
+  override name = "BenchError";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic photo-like image generator
+
+/** mulberry32: tiny, seedable, same sequence on every platform. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Integer hash of a pixel position: per-pixel sensor noise without a sequential PRNG. */
+function hash2(x: number, y: number, seed: number): number {
+  let h = Math.imul(x, 0x27d4eb2d) ^ Math.imul(y, 0x165667b1) ^ seed;
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Value noise on a lattice of `cell` pixels, smoothstep-interpolated; values in [-1, 1]. */
+class ValueNoise {
+  private readonly cols: number;
+  private readonly values: Float32Array;
+  private readonly ix: Int32Array;
+  private readonly fx: Float32Array;
+  private readonly row: Float32Array;
+
+  constructor(
+    width: number,
+    height: number,
+    private readonly cell: number,
+    rand: () => number,
+  ) {
+    this.cols = Math.ceil(width / cell) + 2;
+    const rows = Math.ceil(height / cell) + 2;
+    this.values = new Float32Array(this.cols * rows);
+    for (let i = 0; i < this.values.length; i++) this.values[i] = rand() * 2 - 1;
+    this.ix = new Int32Array(width);
+    this.fx = new Float32Array(width);
+    for (let x = 0; x < width; x++) {
+      const g = x / cell;
+      const i = Math.floor(g);
+      const f = g - i;
+      this.ix[x] = i;
+      this.fx[x] = f * f * (3 - 2 * f);
+    }
+    this.row = new Float32Array(this.cols);
+  }
+
+  /** Interpolate the lattice for row y; `at(x)` then reads it. */
+  setRow(y: number): void {
+    const g = y / this.cell;
+    const j = Math.floor(g);
+    const f0 = g - j;
+    const f = f0 * f0 * (3 - 2 * f0);
+    const r0 = j * this.cols;
+    const r1 = r0 + this.cols;
+    const v = this.values;
+    for (let i = 0; i < this.cols; i++) {
+      const a = v[r0 + i] as number;
+      this.row[i] = a + ((v[r1 + i] as number) - a) * f;
+    }
+  }
+
+  at(x: number): number {
+    const i = this.ix[x] as number;
+    const a = this.row[i] as number;
+    return a + ((this.row[i + 1] as number) - a) * (this.fx[x] as number);
+  }
+}
+
+interface Shape {
+  kind: "ellipse" | "rect" | "capsule";
+  cx: number;
+  cy: number;
+  /** Half extents (ellipse, rect); half length and radius (capsule). */
+  rx: number;
+  ry: number;
+  cos: number;
+  sin: number;
+  /** Rounded-corner radius (rects). */
+  round: number;
+  colour: [number, number, number];
+  /** Lighting: brightness change per half extent along (shadeX, shadeY). */
+  shade: number;
+  shadeX: number;
+  shadeY: number;
+  /** How much of the global texture shows on the shape (smooth paint .. foliage). */
+  texture: number;
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/**
+ * Objects at every scale, as in a photo: a few large ones, many small ones (log-uniform
+ * sizes), and thin antialiased lines (wires, branches).
+ */
+function makeShapes(width: number, height: number, rand: () => number): Shape[] {
+  const scale = Math.sqrt(width * height) / 4900; // 1 at 24 MP
+  const count = Math.round(25 + 420 * scale * scale);
+  const lines = Math.round(6 + 60 * scale * scale);
+  const minSize = 6;
+  const maxSize = Math.max(40, 520 * scale);
+  const shapes: Shape[] = [];
+  for (let n = 0; n < count + lines; n++) {
+    const line = n >= count;
+    const kind = line ? "capsule" : rand() < 0.55 ? "ellipse" : "rect";
+    const size = minSize * (maxSize / minSize) ** rand();
+    const rx = line ? size * (1 + 3 * rand()) : Math.max(2, size * (0.5 + rand()));
+    const ry = line ? 0.6 + rand() * 2.5 : Math.max(2, size * (0.5 + rand()));
+    const angle = kind === "rect" ? (rand() - 0.5) * 0.6 : rand() * Math.PI;
+    const cos = Math.cos(angle);
+    const sin = Math.sin(angle);
+    const cx = rand() * width;
+    const cy = height * (0.2 + 0.8 * rand());
+    const hue = rand();
+    const base = 40 + rand() * 160;
+    const sat = 20 + rand() * 60;
+    const colour: [number, number, number] = [
+      base + sat * Math.cos(2 * Math.PI * hue),
+      base + sat * Math.cos(2 * Math.PI * (hue - 1 / 3)),
+      base + sat * Math.cos(2 * Math.PI * (hue - 2 / 3)),
+    ];
+    const shadeAngle = rand() * 2 * Math.PI;
+    // Tight bounding box of the rotated shape, plus the antialiasing margin.
+    const ex =
+      kind === "capsule"
+        ? Math.abs(rx * cos) + ry
+        : kind === "rect"
+          ? Math.abs(rx * cos) + Math.abs(ry * sin)
+          : Math.hypot(rx * cos, ry * sin);
+    const ey =
+      kind === "capsule"
+        ? Math.abs(rx * sin) + ry
+        : kind === "rect"
+          ? Math.abs(rx * sin) + Math.abs(ry * cos)
+          : Math.hypot(rx * sin, ry * cos);
+    shapes.push({
+      kind,
+      cx,
+      cy,
+      rx,
+      ry,
+      cos,
+      sin,
+      round: kind === "rect" ? Math.min(rx, ry) * rand() * 0.3 : 0,
+      colour,
+      shade: 10 + rand() * 40,
+      shadeX: Math.cos(shadeAngle),
+      shadeY: Math.sin(shadeAngle),
+      texture: line ? 0.2 : 0.3 + 1.4 * rand(),
+      top: Math.max(0, Math.floor(cy - ey - 1)),
+      bottom: Math.min(height - 1, Math.ceil(cy + ey + 1)),
+      left: Math.max(0, Math.floor(cx - ex - 1)),
+      right: Math.min(width - 1, Math.ceil(cx + ex + 1)),
+    });
+  }
+  // Far (higher up) objects first, so nearer ones overlap them; lines last.
+  return shapes.sort(
+    (a, b) =>
+      Number(a.kind === "capsule") - Number(b.kind === "capsule") || a.cy + a.ry - (b.cy + b.ry),
+  );
+}
+
+/** Signed distance (pixels, negative inside) from a point relative to the shape's centre. */
+function shapeDistance(s: Shape, dx: number, dy: number): number {
+  const u = dx * s.cos + dy * s.sin;
+  const v = -dx * s.sin + dy * s.cos;
+  if (s.kind === "ellipse") {
+    const k = Math.hypot(u / s.rx, v / s.ry);
+    return (k - 1) * Math.min(s.rx, s.ry);
+  }
+  if (s.kind === "capsule") {
+    const along = Math.max(0, Math.abs(u) - s.rx);
+    return Math.hypot(along, v) - s.ry;
+  }
+  const qx = Math.abs(u) - s.rx + s.round;
+  const qy = Math.abs(v) - s.ry + s.round;
+  const outside = Math.hypot(Math.max(qx, 0), Math.max(qy, 0));
+  return outside + Math.min(Math.max(qx, qy), 0) - s.round;
+}
+
+interface Octave {
+  noise: ValueNoise;
+  amp: number;
+}
+
+/**
+ * A photo-like RGB frame: sky gradient with soft clouds over a wavy horizon, ground with
+ * low-frequency colour variation, antialiased lit shapes, multi-octave texture whose strength
+ * varies by region, and mild per-pixel noise. Not noise: JPEG q75 gives a photo's PSNR.
+ */
+function paintPhoto(width: number, height: number, seed: number): Buffer {
+  const rand = prng(seed);
+  const out = Buffer.alloc(width * height * 3);
+  const cloud = new ValueNoise(width, height, Math.max(24, width / 14), rand);
+  const cloudDetail = new ValueNoise(width, height, Math.max(8, width / 45), rand);
+  const tint = [0, 1, 2].map(() => new ValueNoise(width, height, Math.max(32, width / 10), rand));
+  const mask = new ValueNoise(width, height, Math.max(24, width / 16), rand);
+  const octaves: Octave[] = [
+    { noise: new ValueNoise(width, height, 56, rand), amp: 10 },
+    { noise: new ValueNoise(width, height, 14, rand), amp: 8 },
+    { noise: new ValueNoise(width, height, 4, rand), amp: 8 },
+    { noise: new ValueNoise(width, height, 2, rand), amp: 6 },
+  ];
+  const shapes = makeShapes(width, height, rand);
+  const phase1 = rand() * 6.283;
+  const phase2 = rand() * 6.283;
+  const noiseSeed = Math.floor(rand() * 2 ** 31);
+  const skyTop = [60 + rand() * 30, 105 + rand() * 30, 185 + rand() * 30];
+  const skyLow = [185 + rand() * 20, 205 + rand() * 20, 225 + rand() * 20];
+  const ground = [95 + rand() * 40, 100 + rand() * 40, 60 + rand() * 30];
+  const horizon = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const t = x / width;
+    horizon[x] =
+      height *
+      (0.36 +
+        0.05 * Math.sin(2 * Math.PI * 1.3 * t + phase1) +
+        0.02 * Math.sin(2 * Math.PI * 4.7 * t + phase2));
+  }
+  const r = new Float32Array(width);
+  const g = new Float32Array(width);
+  const b = new Float32Array(width);
+  const texAmp = new Float32Array(width);
+  for (let y = 0; y < height; y++) {
+    cloud.setRow(y);
+    cloudDetail.setRow(y);
+    mask.setRow(y);
+    for (const t of tint) t.setRow(y);
+    for (const o of octaves) o.noise.setRow(y);
+    const [t0, t1, t2] = tint as [ValueNoise, ValueNoise, ValueNoise];
+    const depth = y / height;
+    // Background: sky above the horizon, ground below, blended over ~1.5 px.
+    for (let x = 0; x < width; x++) {
+      const hy = horizon[x] as number;
+      const s = Math.min(1, y / hy);
+      const c = Math.max(0, cloud.at(x) + 0.4 * cloudDetail.at(x) - 0.15) * 90;
+      const sr = (skyTop[0] as number) + ((skyLow[0] as number) - (skyTop[0] as number)) * s + c;
+      const sg = (skyTop[1] as number) + ((skyLow[1] as number) - (skyTop[1] as number)) * s + c;
+      const sb = (skyTop[2] as number) + ((skyLow[2] as number) - (skyTop[2] as number)) * s + c;
+      const shadeGround = 0.75 + 0.35 * depth;
+      const gr = ((ground[0] as number) + 40 * t0.at(x)) * shadeGround;
+      const gg = ((ground[1] as number) + 40 * t1.at(x)) * shadeGround;
+      const gb = ((ground[2] as number) + 30 * t2.at(x)) * shadeGround;
+      const k = Math.min(1, Math.max(0, (y - hy) / 1.5 + 0.5));
+      r[x] = sr + (gr - sr) * k;
+      g[x] = sg + (gg - sg) * k;
+      b[x] = sb + (gb - sb) * k;
+      texAmp[x] = 0.12 + k * (0.35 + 0.65 * Math.max(0, Math.min(1, mask.at(x) + 0.5)));
+    }
+    // Shapes: antialiased coverage, lit by a linear gradient.
+    for (const s of shapes) {
+      if (y < s.top || y > s.bottom) continue;
+      const dy = y - s.cy;
+      for (let x = s.left; x <= s.right; x++) {
+        const dx = x - s.cx;
+        const d = shapeDistance(s, dx, dy);
+        if (d >= 0.75) continue;
+        const cover = d <= -0.75 ? 1 : (0.75 - d) / 1.5;
+        const light = (s.shade * (dx * s.shadeX + dy * s.shadeY)) / Math.max(s.rx, s.ry);
+        r[x] = (r[x] as number) + ((s.colour[0] as number) + light - (r[x] as number)) * cover;
+        g[x] = (g[x] as number) + ((s.colour[1] as number) + light - (g[x] as number)) * cover;
+        b[x] = (b[x] as number) + ((s.colour[2] as number) + light - (b[x] as number)) * cover;
+        texAmp[x] = (texAmp[x] as number) + (s.texture - (texAmp[x] as number)) * cover;
+      }
+    }
+    // Texture and sensor noise.
+    const [o0, o1, o2, o3] = octaves as [Octave, Octave, Octave, Octave];
+    let p = y * width * 3;
+    for (let x = 0; x < width; x++) {
+      const tex =
+        (texAmp[x] as number) *
+        (o0.amp * o0.noise.at(x) +
+          o1.amp * o1.noise.at(x) +
+          o2.amp * o2.noise.at(x) +
+          o3.amp * o3.noise.at(x));
+      const h = hash2(x, y, noiseSeed);
+      const n = ((h & 0xff) + ((h >>> 8) & 0xff)) / 255 - 1; // triangular, -1..1
+      const m = (((h >>> 16) & 0xff) - 127.5) / 127.5; // a little chroma noise
+      out[p++] = clamp8((r[x] as number) + tex + 2 * n + 0.8 * m);
+      out[p++] = clamp8((g[x] as number) + tex + 2 * n);
+      out[p++] = clamp8((b[x] as number) + 0.85 * tex + 2 * n - 0.8 * m);
+    }
+  }
+  return out;
+}
+
+function clamp8(v: number): number {
+  return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+}
+
+interface Manifest {
+  generator: number;
+  big: { file: string; width: number; height: number };
+  check: string[];
+}
+
+async function writePng(path: string, rgb: Buffer, width: number, height: number): Promise<void> {
+  await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(path);
+}
+
+/** Make (or reuse) the generated images; returns the check-set file paths. */
+async function ensureData(settings: Settings): Promise<Manifest> {
+  const manifestPath = join(DATA_DIR, "manifest.json");
+  if (!settings.regen && existsSync(manifestPath)) {
+    try {
+      const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
+      const complete =
+        manifest.generator === GENERATOR_VERSION &&
+        manifest.check.length === CHECK_COUNT &&
+        existsSync(join(DATA_DIR, manifest.big.file)) &&
+        manifest.check.every((f) => existsSync(join(CHECK_DIR, f)));
+      if (complete) return manifest;
+    } catch {
+      // Unreadable manifest: make everything again.
+    }
+  }
+  rmSync(DATA_DIR, { recursive: true, force: true });
+  mkdirSync(CHECK_DIR, { recursive: true });
+  log(`generating ${BIG_WIDTH}x${BIG_HEIGHT} photo-like PNG (generator v${GENERATOR_VERSION})...`);
+  const t0 = performance.now();
+  const rgb = paintPhoto(BIG_WIDTH, BIG_HEIGHT, 0x1a2b3c4d);
+  await writePng(BIG_PNG, rgb, BIG_WIDTH, BIG_HEIGHT);
+  log(`  done in ${fmtS((performance.now() - t0) / 1000)}`);
+  log(`generating ${CHECK_COUNT} fixture-sized images...`);
+  const check: string[] = [];
+  for (let i = 0; i < CHECK_COUNT; i++) {
+    const [w, h] = CHECK_SIZES[i % CHECK_SIZES.length] as readonly [number, number];
+    const file = `img-${String(i).padStart(3, "0")}-${w}x${h}.png`;
+    await writePng(join(CHECK_DIR, file), paintPhoto(w, h, 1000 + i * 7919), w, h);
+    check.push(file);
+  }
+  const manifest: Manifest = {
+    generator: GENERATOR_VERSION,
+    big: { file: relative(DATA_DIR, BIG_PNG), width: BIG_WIDTH, height: BIG_HEIGHT },
+    check,
+  };
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Children: timeouts, process-group kill, peak RSS
+
+interface RunOptions {
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+  /** Exit codes that count as success (default [0]). */
+  okCodes?: number[];
+  /** Measure the child's peak resident memory. */
+  rss?: boolean;
+}
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+  /** Peak RSS in bytes, when asked for and measurable. */
+  maxRss?: number;
+  /** User + system CPU seconds of the child (and its waited-for children), with the RSS. */
+  cpu?: number;
+}
+
+type RssMethod = "gnu-time" | "node-preload" | "none";
+
+const active = new Set<ChildProcess>();
+let rssMethod: RssMethod = "none";
+let rssSeq = 0;
+
+/** Preload for node children when GNU time is missing: write maxRSS (KiB) and CPU s at exit. */
+const PRELOAD =
+  "data:text/javascript," +
+  encodeURIComponent(
+    'import{writeFileSync}from"node:fs";process.on("exit",()=>{const f=process.env.BENCH_RSS_FILE;' +
+      "if(f){const u=process.resourceUsage();" +
+      'writeFileSync(f,[u.maxRSS,u.userCPUTime/1e6,u.systemCPUTime/1e6].join(" "))}});',
+  );
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+function describe(cmd: string, args: string[]): string {
+  const text = [cmd, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ");
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
+function tail(text: string, lines = 6): string {
+  return text.trim().split("\n").slice(-lines).join("\n");
+}
+
+async function run(cmd: string, args: string[], options: RunOptions): Promise<RunResult> {
+  let file = cmd;
+  let argv = args;
+  let env = options.env ?? process.env;
+  let rssFile: string | undefined;
+  if (options.rss && rssMethod !== "none") {
+    rssFile = join(TMP_DIR, `rss-${process.pid}-${rssSeq++}.txt`);
+    rmSync(rssFile, { force: true });
+    if (rssMethod === "gnu-time") {
+      file = GNU_TIME;
+      argv = ["-f", "%M %U %S", "-o", rssFile, cmd, ...args];
+    } else if (cmd === process.execPath) {
+      argv = ["--import", PRELOAD, ...args];
+      env = { ...env, BENCH_RSS_FILE: rssFile };
+    } else {
+      rssFile = undefined;
+    }
+  }
+  const what = describe(cmd, args);
+  return new Promise<RunResult>((resolve, reject) => {
+    const start = performance.now();
+    let exitedAt = 0;
+    let timedOut = false;
+    const child = spawn(file, argv, {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // own process group: a timeout kills the whole tree
+    });
+    active.add(child);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on("data", (d: Buffer) => out.push(d));
+    child.stderr?.on("data", (d: Buffer) => err.push(d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, options.timeoutMs);
+    child.on("exit", () => {
+      exitedAt = performance.now();
+    });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      active.delete(child);
+      reject(new BenchError(`cannot run ${what}: ${e.message}`));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      active.delete(child);
+      const wallMs = (exitedAt || performance.now()) - start;
+      const stdout = Buffer.concat(out).toString("utf8");
+      const stderr = Buffer.concat(err).toString("utf8");
+      if (timedOut) {
+        reject(new BenchError(`timed out after ${options.timeoutMs / 1000} s: ${what}`));
+        return;
+      }
+      if (code === null || !(options.okCodes ?? [0]).includes(code)) {
+        const how = code === null ? `killed by ${signal}` : `exit code ${code}`;
+        reject(new BenchError(`${how}: ${what}\n${tail(stderr) || "(no stderr)"}`));
+        return;
+      }
+      let maxRss: number | undefined;
+      let cpu: number | undefined;
+      if (rssFile !== undefined && existsSync(rssFile)) {
+        // GNU time writes "Command exited with non-zero status N" first when the code is not 0.
+        const last = readFileSync(rssFile, "utf8").trim().split("\n").pop() ?? "";
+        const [kib, user, sys] = last.split(" ").map(Number);
+        if (kib !== undefined && Number.isFinite(kib) && kib > 0) maxRss = kib * 1024;
+        if (user !== undefined && sys !== undefined && Number.isFinite(user + sys))
+          cpu = user + sys;
+        rmSync(rssFile, { force: true });
+      }
+      resolve({
+        code,
+        stdout,
+        stderr,
+        wallMs,
+        ...(maxRss !== undefined && { maxRss }),
+        ...(cpu !== undefined && { cpu }),
+      });
+    });
+  });
+}
+
+async function detectRssMethod(): Promise<RssMethod> {
+  mkdirSync(TMP_DIR, { recursive: true });
+  if (existsSync(GNU_TIME)) {
+    rssMethod = "gnu-time";
+    try {
+      const r = await run(process.execPath, ["-e", "Buffer.alloc(64e6, 1)"], {
+        timeoutMs: 30_000,
+        rss: true,
+      });
+      if (r.maxRss !== undefined && r.maxRss > 64e6) return "gnu-time";
+    } catch {
+      // Not GNU time, or it failed: try the preload.
+    }
+  }
+  rssMethod = "node-preload";
+  try {
+    const r = await run(process.execPath, ["-e", "Buffer.alloc(64e6, 1)"], {
+      timeoutMs: 30_000,
+      rss: true,
+    });
+    if (r.maxRss !== undefined && r.maxRss > 64e6) return "node-preload";
+  } catch {
+    // Fall through.
+  }
+  return "none";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and formatting
+
+interface Series {
+  samples: number[];
+  median: number;
+  min: number;
+  max: number;
+}
+
+function series(samples: number[]): Series {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const n = sorted.length;
+  const mid = Math.floor(n / 2);
+  const median =
+    n === 0
+      ? Number.NaN
+      : n % 2
+        ? (sorted[mid] as number)
+        : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { samples, median, min: sorted[0] ?? Number.NaN, max: sorted[n - 1] ?? Number.NaN };
+}
+
+const fmtS = (s: number): string => `${s.toFixed(3)} s`;
+const fmtMs = (ms: number): string => `${ms.toFixed(1)} ms`;
+const fmtMB = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
+const fmtX = (x: number): string => `${x.toFixed(2)}x`;
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function table(rows: string[][], rightAligned: Set<number>): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) =>
+          rightAligned.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0),
+        )
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+interface FloorSample {
+  decode: number;
+  png: number;
+  jpegEncode: number;
+  jpegDecode: number;
+  total: number;
+  /** CPU seconds of this process (all threads) over the four steps. */
+  cpu: number;
+}
+
+/** The serial floor: decode, PNG encode, JPEG encode, JPEG decode, each awaited in turn. */
+async function floorOnce(png: Buffer): Promise<FloorSample> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const { data: raw, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  const t1 = performance.now();
+  const input = { raw: { width: info.width, height: info.height, channels: info.channels } };
+  await sharp(raw, input).png().toBuffer();
+  const t2 = performance.now();
+  const jpeg = await sharp(raw, input).jpeg({ quality: 75, chromaSubsampling: "4:2:0" }).toBuffer();
+  const t3 = performance.now();
+  await sharp(jpeg).raw().toBuffer();
+  const t4 = performance.now();
+  const c = process.cpuUsage(c0);
+  return {
+    decode: (t1 - t0) / 1000,
+    png: (t2 - t1) / 1000,
+    jpegEncode: (t3 - t2) / 1000,
+    jpegDecode: (t4 - t3) / 1000,
+    total: (t4 - t0) / 1000,
+    cpu: (c.user + c.system) / 1e6,
+  };
+}
+
+interface CompareSample {
+  wall: number;
+  maxRss?: number;
+  cpu?: number;
+  psnr: number;
+  ssim: number;
+}
+
+async function compareOnce(path: string): Promise<CompareSample> {
+  const args = [BIN, "compare", path, "--json", "--max-input-bytes", "1GB"];
+  const r = await run(process.execPath, args, { timeoutMs: 180_000, rss: true });
+  let doc: { metrics?: Record<string, unknown> | null };
+  try {
+    doc = JSON.parse(r.stdout) as typeof doc;
+  } catch {
+    throw new BenchError(`imgenc compare printed no JSON document:\n${tail(r.stdout || r.stderr)}`);
+  }
+  const metrics = doc.metrics ?? {};
+  const missing = METRIC_KEYS.filter((k) => typeof metrics[k] !== "number");
+  if (missing.length > 0) {
+    throw new BenchError(`imgenc compare --json lacks metrics: ${missing.join(", ")}`);
+  }
+  return {
+    wall: r.wallMs / 1000,
+    ...(r.maxRss !== undefined && { maxRss: r.maxRss }),
+    ...(r.cpu !== undefined && { cpu: r.cpu }),
+    psnr: metrics.psnr as number,
+    ssim: metrics.ssim as number,
+  };
+}
+
+/** The real ImageMagick is an ELF binary (the stand-in on PATH is a shell script). */
+async function imageMagickStatus(): Promise<string | undefined> {
+  for (const tool of [IM_CONVERT, IM_COMPARE]) {
+    if (!existsSync(tool)) return `${tool} missing (apt-get install imagemagick)`;
+    const real = realpathSync(tool);
+    const head = Buffer.alloc(4);
+    const fd = openSync(real, "r");
+    try {
+      readSync(fd, head, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (!head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
+      return `${tool} -> ${real} is not the ImageMagick binary (a stand-in script?)`;
+    }
+  }
+  try {
+    const r = await run(IM_CONVERT, ["-version"], { timeoutMs: 30_000 });
+    if (!r.stdout.includes("ImageMagick")) return `${IM_CONVERT} -version does not say ImageMagick`;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
+async function imageMagickVersion(): Promise<string> {
+  const r = await run(IM_CONVERT, ["-version"], { timeoutMs: 30_000 });
+  return /ImageMagick \S+/.exec(r.stdout)?.[0] ?? "ImageMagick";
+}
+
+async function imageMagickOnce(path: string): Promise<ExternalSample> {
+  const outJpg = join(TMP_DIR, "imagemagick.jpg");
+  rmSync(outJpg, { force: true });
+  // The issue's command, with the real binaries named explicitly. compare exits 1 when the
+  // images differ, which they do.
+  const script = `${IM_CONVERT} "$1" -quality 75 "$2" && ${IM_COMPARE} -metric PSNR "$1" "$2" null:`;
+  const r = await run("/bin/sh", ["-c", script, "sh", path, outJpg], {
+    timeoutMs: 300_000,
+    okCodes: [0, 1],
+    rss: true,
+  });
+  const psnr = Number.parseFloat(r.stderr.trim());
+  if (!existsSync(outJpg) || !Number.isFinite(psnr)) {
+    throw new BenchError(`ImageMagick failed:\n${tail(r.stderr) || "(no stderr)"}`);
+  }
+  return { wall: r.wallMs / 1000, ...(r.maxRss !== undefined && { maxRss: r.maxRss }), psnr };
+}
+
+const PILLOW_SCRIPT = `
+import io, json, math, sys
+import numpy as np
+from PIL import Image
+
+img = Image.open(sys.argv[1])
+img = img.convert("RGB")
+png = io.BytesIO()
+img.save(png, format="PNG")
+jpg = io.BytesIO()
+img.save(jpg, format="JPEG")
+dec = Image.open(io.BytesIO(jpg.getvalue())).convert("RGB")
+d = np.asarray(img, dtype=np.int32) - np.asarray(dec, dtype=np.int32)
+mse = float(np.mean(d * d))
+psnr = float("inf") if mse == 0 else 10 * math.log10(255 * 255 / mse)
+print(json.dumps({"png": png.tell(), "jpeg": jpg.tell(), "psnr": psnr}))
+`;
+
+/** The machine may set OpenBLAS tuning variables that break numpy: unset them for Python only. */
+function pythonEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+async function pillowStatus(): Promise<string | undefined> {
+  if (!existsSync(PYTHON)) return `${PYTHON} missing`;
+  try {
+    await run(PYTHON, ["-c", "import PIL, numpy"], { timeoutMs: 60_000, env: pythonEnv() });
+  } catch (e) {
+    return `Pillow + NumPy not importable by ${PYTHON}: ${(e as Error).message.split("\n")[0]}`;
+  }
+  return undefined;
+}
+
+async function pillowVersion(): Promise<string> {
+  const r = await run(
+    PYTHON,
+    [
+      "-c",
+      "import sys, PIL, numpy; print(sys.version.split()[0], PIL.__version__, numpy.__version__)",
+    ],
+    { timeoutMs: 60_000, env: pythonEnv() },
+  );
+  const [py, pil, np] = r.stdout.trim().split(" ");
+  return `Python ${py}, Pillow ${pil}, NumPy ${np}`;
+}
+
+async function pillowOnce(path: string): Promise<ExternalSample> {
+  const r = await run(PYTHON, ["-c", PILLOW_SCRIPT, path], {
+    timeoutMs: 600_000,
+    env: pythonEnv(),
+    rss: true,
+  });
+  let psnr: number;
+  try {
+    psnr = (JSON.parse(r.stdout) as { psnr: number }).psnr;
+  } catch {
+    throw new BenchError(`the Pillow script printed no JSON:\n${tail(r.stdout || r.stderr)}`);
+  }
+  return { wall: r.wallMs / 1000, ...(r.maxRss !== undefined && { maxRss: r.maxRss }), psnr };
+}
+
+interface CheckSample {
+  wall: number;
+  reportedMs: number;
+}
+
+async function checkOnce(paths: string[], jobs: number, expected: number): Promise<CheckSample> {
+  const args = [BIN, "check", ...paths, "--jobs", String(jobs), "--json"];
+  const r = await run(process.execPath, args, { timeoutMs: 900_000 });
+  let doc: { totals?: { images?: number; errors?: number; durationMs?: number } };
+  try {
+    doc = JSON.parse(r.stdout) as typeof doc;
+  } catch {
+    throw new BenchError(`imgenc check printed no JSON document:\n${tail(r.stdout || r.stderr)}`);
+  }
+  const totals = doc.totals ?? {};
+  if (totals.images !== expected || totals.errors !== 0) {
+    throw new BenchError(
+      `imgenc check --jobs ${jobs}: expected ${expected} images and no errors, got ${JSON.stringify(totals)}`,
+    );
+  }
+  return { wall: r.wallMs / 1000, reportedMs: totals.durationMs ?? Number.NaN };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement loops
+
+/** First error per measurement: it is reported, and that measurement is not retried. */
+class Errors {
+  readonly byKey: Record<string, string> = {};
+
+  has(key: string): boolean {
+    return key in this.byKey;
+  }
+
+  get(key: string): string | undefined {
+    return this.byKey[key];
+  }
+
+  record(key: string, e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.byKey[key] ??= message;
+    log(`  ! ${key}: ${message.split("\n")[0]}`);
+  }
+}
+
+interface ExternalSample {
+  wall: number;
+  maxRss?: number;
+  psnr: number;
+}
+
+interface BigImageSamples {
+  floorSamples: FloorSample[];
+  compareSamples: CompareSample[];
+  imSamples: ExternalSample[];
+  pilSamples: ExternalSample[];
+}
+
+/** 1-4: the big image, round-robin so drift on the machine hits every contender alike. */
+async function measureBigImage(
+  settings: Settings,
+  bigBytes: Buffer,
+  bigRel: string,
+  imSkip: string | undefined,
+  pilSkip: string | undefined,
+  errors: Errors,
+): Promise<BigImageSamples> {
+  const out: BigImageSamples = {
+    floorSamples: [],
+    compareSamples: [],
+    imSamples: [],
+    pilSamples: [],
+  };
+  for (let round = 0; round <= settings.reps; round++) {
+    const warm = round === 0;
+    log(`big image, ${warm ? "warm-up" : `round ${round}/${settings.reps}`}`);
+    try {
+      const s = await floorOnce(bigBytes);
+      if (!warm) out.floorSamples.push(s);
+      log(`  floor ${fmtS(s.total)}`);
+    } catch (e) {
+      errors.record("floor", e);
+    }
+    if (!errors.has("compare")) {
+      try {
+        const s = await compareOnce(bigRel);
+        if (!warm) out.compareSamples.push(s);
+        log(`  imgenc compare ${fmtS(s.wall)}${s.maxRss ? `, ${fmtMB(s.maxRss)}` : ""}`);
+      } catch (e) {
+        errors.record("compare", e);
+      }
+    }
+    if (imSkip === undefined && !errors.has("imagemagick")) {
+      try {
+        const s = await imageMagickOnce(bigRel);
+        if (!warm) out.imSamples.push(s);
+        log(`  ImageMagick ${fmtS(s.wall)}`);
+      } catch (e) {
+        errors.record("imagemagick", e);
+      }
+    }
+    const pilRound = warm ? settings.warmSlow : round <= settings.pillowReps;
+    if (pilSkip === undefined && !errors.has("pillow") && pilRound) {
+      try {
+        const s = await pillowOnce(bigRel);
+        if (!warm) out.pilSamples.push(s);
+        log(`  Pillow + NumPy ${fmtS(s.wall)}`);
+      } catch (e) {
+        errors.record("pillow", e);
+      }
+    }
+  }
+  return out;
+}
+
+const STARTUP_COMMANDS = {
+  node: ["-e", "0"],
+  version: [BIN, "--version"],
+  help: [BIN, "--help"],
+} as const;
+type StartupKey = keyof typeof STARTUP_COMMANDS;
+
+/** 5: `node -e 0`, `imgenc --version`, `imgenc --help`, interleaved; wall ms per run. */
+async function measureStartup(
+  settings: Settings,
+  errors: Errors,
+): Promise<Record<StartupKey, number[]>> {
+  log(`startup, ${settings.startupReps} runs each (+1 warm-up)`);
+  const startup: Record<StartupKey, number[]> = { node: [], version: [], help: [] };
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+  for (let i = 0; i <= settings.startupReps; i++) {
+    for (const key of Object.keys(STARTUP_COMMANDS) as StartupKey[]) {
+      if (errors.has(`startup-${key}`)) continue;
+      try {
+        const r = await run(process.execPath, [...STARTUP_COMMANDS[key]], { timeoutMs: 30_000 });
+        if (key === "version" && r.stdout.trim() !== pkg.version) {
+          throw new BenchError(`imgenc --version printed ${JSON.stringify(r.stdout.trim())}`);
+        }
+        if (key === "help" && !r.stdout.includes("Usage: imgenc")) {
+          throw new BenchError("imgenc --help printed no usage");
+        }
+        if (i > 0) startup[key].push(r.wallMs);
+      } catch (e) {
+        errors.record(`startup-${key}`, e);
+      }
+    }
+  }
+  return startup;
+}
+
+/** 6: check throughput, --jobs 1 and --jobs 2 alternating. */
+async function measureCheck(
+  settings: Settings,
+  checkArgs: string[],
+  errors: Errors,
+): Promise<Record<1 | 2, CheckSample[]>> {
+  log(`check on ${settings.checkCount} images, ${settings.checkReps} run(s) per --jobs`);
+  const samples: Record<1 | 2, CheckSample[]> = { 1: [], 2: [] };
+  const rounds = settings.checkReps + (settings.warmSlow ? 1 : 0);
+  for (let round = 0; round < rounds; round++) {
+    const warm = settings.warmSlow && round === 0;
+    for (const jobs of [1, 2] as const) {
+      if (errors.has(`check-${jobs}`)) continue;
+      try {
+        const s = await checkOnce(checkArgs, jobs, settings.checkCount);
+        if (!warm) samples[jobs].push(s);
+        log(`  --jobs ${jobs}${warm ? " (warm-up)" : ""} ${fmtS(s.wall)}`);
+      } catch (e) {
+        errors.record(`check-${jobs}`, e);
+      }
+    }
+  }
+  return samples;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+interface Target {
+  id: string;
+  label: string;
+  /** The measured value (a ratio), or null when it could not be measured. */
+  value: number | null;
+  limit: number;
+  /** "max": value must be at most limit; "min": at least. */
+  kind: "max" | "min";
+  detail: string;
+  pass: boolean | null;
+  note?: string;
+}
+
+function target(
+  id: string,
+  label: string,
+  value: number | null,
+  kind: "max" | "min",
+  limit: number,
+  detail: string,
+  note?: string,
+): Target {
+  const pass =
+    value === null || !Number.isFinite(value)
+      ? null
+      : kind === "max"
+        ? value <= limit
+        : value >= limit;
+  return { id, label, value, limit, kind, detail, pass, ...(note !== undefined && { note }) };
+}
+
+function cpuModel(): string {
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("model name"));
+    if (line) return line.split(":").slice(1).join(":").trim();
+  } catch {
+    // Not Linux.
+  }
+  return cpus()[0]?.model ?? "unknown CPU";
+}
+
+function packageVersion(name: string): string {
+  try {
+    const pkg = JSON.parse(
+      readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8"),
+    ) as { version: string };
+    return pkg.version;
+  } catch {
+    return "?";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main(): Promise<number> {
+  const settings = parseArgs(process.argv.slice(2));
+  if (!existsSync(join(ROOT, "dist", "src", "cli", "main.js"))) {
+    throw new BenchError("dist/src is missing: build first (npm run build)");
+  }
+  const startedAt = new Date();
+  const loadBefore = loadavg();
+  sharp.cache(false); // repeated floor runs must not hit libvips' operation cache
+  mkdirSync(TMP_DIR, { recursive: true });
+  const manifest = await ensureData(settings);
+  const checkPaths = manifest.check
+    .slice(0, settings.checkCount)
+    .map((f) => relative(ROOT, join(CHECK_DIR, f)));
+  const checkArgs = settings.checkCount === CHECK_COUNT ? [relative(ROOT, CHECK_DIR)] : checkPaths;
+  const bigBytes = readFileSync(BIG_PNG);
+  const bigRel = relative(ROOT, BIG_PNG);
+  const rawFrame = BIG_WIDTH * BIG_HEIGHT * 4;
+
+  rssMethod = await detectRssMethod();
+  const imSkip = await imageMagickStatus();
+  const pilSkip = await pillowStatus();
+  const versions = {
+    node: process.version,
+    sharp: packageVersion("sharp"),
+    libvips: sharp.versions.vips,
+    imagemagick: imSkip === undefined ? await imageMagickVersion() : null,
+    pillow: pilSkip === undefined ? await pillowVersion() : null,
+  };
+  const machine = {
+    cores: availableParallelism(),
+    cpu: cpuModel(),
+    memoryGB: Math.round(totalmem() / 1e9),
+    sharpConcurrency: sharp.concurrency(),
+    ...versions,
+  };
+  const machineLine =
+    `machine: ${machine.cores} cores, ${machine.cpu}, ${machine.memoryGB} GB RAM, Node ${machine.node}, ` +
+    `sharp ${machine.sharp} (libvips ${machine.libvips}, concurrency ${machine.sharpConcurrency})` +
+    (machine.imagemagick ? `, ${machine.imagemagick}` : "") +
+    (machine.pillow ? `, ${machine.pillow}` : "");
+  log(machineLine);
+  log(
+    `mode ${settings.mode}: ${settings.reps} rep(s) of the big-image runs, ${settings.pillowReps} of Pillow, ` +
+      `${settings.startupReps} of startup, ${settings.checkReps} of check on ${settings.checkCount} images; ` +
+      `peak RSS via ${rssMethod}`,
+  );
+
+  const errors = new Errors();
+  const big = await measureBigImage(settings, bigBytes, bigRel, imSkip, pilSkip, errors);
+  const startup = await measureStartup(settings, errors);
+  const checkSamples = await measureCheck(settings, checkArgs, errors);
+  const { floorSamples, compareSamples, imSamples, pilSamples } = big;
+
+  // Results.
+  const floor = {
+    decode: series(floorSamples.map((s) => s.decode)),
+    png: series(floorSamples.map((s) => s.png)),
+    jpegEncode: series(floorSamples.map((s) => s.jpegEncode)),
+    jpegDecode: series(floorSamples.map((s) => s.jpegDecode)),
+    total: series(floorSamples.map((s) => s.total)),
+    cpu: series(floorSamples.map((s) => s.cpu)),
+  };
+  const cmpCpu = series(compareSamples.flatMap((s) => (s.cpu === undefined ? [] : [s.cpu])));
+  const cmp = series(compareSamples.map((s) => s.wall));
+  const rssList = compareSamples.flatMap((s) => (s.maxRss === undefined ? [] : [s.maxRss]));
+  const cmpRss = series(rssList);
+  const im = series(imSamples.map((s) => s.wall));
+  const pil = series(pilSamples.map((s) => s.wall));
+  const nodeStart = series(startup.node);
+  const versionStart = series(startup.version);
+  const helpStart = series(startup.help);
+  const check1 = series(checkSamples[1].map((s) => s.wall));
+  const check2 = series(checkSamples[2].map((s) => s.wall));
+  const n = settings.checkCount;
+
+  const rows: string[][] = [["measurement", "median", "min", "max", "n", "notes"]];
+  const add = (
+    label: string,
+    s: Series,
+    f: (v: number) => string,
+    notes = "",
+    error?: string,
+  ): void => {
+    if (s.samples.length === 0) {
+      rows.push([label, "-", "-", "-", "0", error ? `ERROR: ${error.split("\n")[0]}` : notes]);
+      return;
+    }
+    rows.push([label, f(s.median), f(s.min), f(s.max), String(s.samples.length), notes]);
+  };
+  const compareNote = compareSamples[0]
+    ? `PSNR ${compareSamples[0].psnr.toFixed(2)} dB, SSIM ${compareSamples[0].ssim.toFixed(4)}`
+    : "";
+  add("floor: sharp PNG decode -> raw", floor.decode, fmtS, "", errors.get("floor"));
+  add("floor: PNG encode (sharp defaults)", floor.png, fmtS, "", errors.get("floor"));
+  add("floor: JPEG encode q75 4:2:0", floor.jpegEncode, fmtS, "", errors.get("floor"));
+  add("floor: JPEG decode -> raw", floor.jpegDecode, fmtS, "", errors.get("floor"));
+  add("floor: total (serial)", floor.total, fmtS, "median of per-run sums", errors.get("floor"));
+  add(
+    "floor: CPU time (user+sys)",
+    floor.cpu,
+    fmtS,
+    "information: less sensitive to load",
+    errors.get("floor"),
+  );
+  add("imgenc compare (wall)", cmp, fmtS, compareNote, errors.get("compare"));
+  if (cmpCpu.samples.length) {
+    add("imgenc compare CPU (user+sys)", cmpCpu, fmtS, "information: all threads, incl. startup");
+  }
+  add(
+    "imgenc compare peak RSS",
+    cmpRss,
+    fmtMB,
+    rssList.length ? `raw RGBA frame ${fmtMB(rawFrame)}` : `not measured (${rssMethod})`,
+    errors.get("compare"),
+  );
+  if (imSkip === undefined) {
+    add(
+      "ImageMagick convert+compare",
+      im,
+      fmtS,
+      imSamples[0] ? `PSNR ${imSamples[0].psnr.toFixed(2)} dB` : "",
+      errors.get("imagemagick"),
+    );
+  } else {
+    rows.push(["ImageMagick convert+compare", "-", "-", "-", "0", `SKIPPED: ${imSkip}`]);
+  }
+  if (pilSkip === undefined) {
+    add(
+      "Pillow + NumPy script",
+      pil,
+      fmtS,
+      pilSamples[0] ? `PSNR ${pilSamples[0].psnr.toFixed(2)} dB` : "",
+      errors.get("pillow"),
+    );
+  } else {
+    rows.push(["Pillow + NumPy script", "-", "-", "-", "0", `SKIPPED: ${pilSkip}`]);
+  }
+  add("node -e 0", nodeStart, fmtMs, "", errors.get("startup-node"));
+  add("imgenc --version", versionStart, fmtMs, "", errors.get("startup-version"));
+  add("imgenc --help", helpStart, fmtMs, "", errors.get("startup-help"));
+  const tput = (s: Series): string =>
+    s.samples.length ? `${(n / s.median).toFixed(1)} images/s` : "";
+  add(`imgenc check --jobs 1 (${n} images)`, check1, fmtS, tput(check1), errors.get("check-1"));
+  add(`imgenc check --jobs 2 (${n} images)`, check2, fmtS, tput(check2), errors.get("check-2"));
+
+  const ratio = (a: Series, b: Series): number | null =>
+    a.samples.length && b.samples.length ? a.median / b.median : null;
+  const targets: Target[] = [
+    target(
+      "compare-vs-floor",
+      "compare wall / serial floor",
+      ratio(cmp, floor.total),
+      "max",
+      1.2,
+      `${fmtS(cmp.median)} / ${fmtS(floor.total.median)}`,
+    ),
+    target(
+      "vs-imagemagick",
+      "ImageMagick / compare",
+      imSkip === undefined ? ratio(im, cmp) : null,
+      "min",
+      2,
+      imSkip === undefined ? `${fmtS(im.median)} / ${fmtS(cmp.median)}` : "",
+      imSkip === undefined ? undefined : `skipped: ${imSkip}`,
+    ),
+    target(
+      "vs-pillow",
+      "Pillow+NumPy / compare",
+      pilSkip === undefined ? ratio(pil, cmp) : null,
+      "min",
+      8,
+      pilSkip === undefined ? `${fmtS(pil.median)} / ${fmtS(cmp.median)}` : "",
+      pilSkip === undefined ? undefined : `skipped: ${pilSkip}`,
+    ),
+    target(
+      "peak-memory",
+      "compare peak RSS / raw RGBA frame",
+      rssList.length ? cmpRss.max / rawFrame : null,
+      "max",
+      6,
+      rssList.length ? `max ${fmtMB(cmpRss.max)} / ${fmtMB(rawFrame)}` : "",
+      rssList.length ? undefined : "peak RSS not measurable",
+    ),
+    target(
+      "version-startup",
+      "imgenc --version / node -e 0",
+      ratio(versionStart, nodeStart),
+      "max",
+      1.5,
+      `${fmtMs(versionStart.median)} / ${fmtMs(nodeStart.median)}`,
+    ),
+    target(
+      "help-startup",
+      "imgenc --help / node -e 0",
+      ratio(helpStart, nodeStart),
+      "max",
+      1.5,
+      `${fmtMs(helpStart.median)} / ${fmtMs(nodeStart.median)}`,
+    ),
+    target(
+      "check-scaling",
+      "check throughput --jobs 2 / --jobs 1",
+      ratio(check1, check2),
+      "min",
+      1.7,
+      `${fmtS(check1.median)} / ${fmtS(check2.median)}`,
+    ),
+  ];
+  const targetRows: string[][] = [["target", "measured", "limit", "result", "from"]];
+  for (const t of targets) {
+    targetRows.push([
+      t.label,
+      t.value === null ? "-" : fmtX(t.value),
+      `${t.kind === "max" ? "<=" : ">="} ${fmtX(t.limit)}`,
+      t.pass === null
+        ? t.note?.startsWith("skipped")
+          ? "SKIP"
+          : "ERROR"
+        : t.pass
+          ? "PASS"
+          : "FAIL",
+      t.note ?? t.detail,
+    ]);
+  }
+  const met = targets.filter((t) => t.pass === true);
+  const missed = targets.filter((t) => t.pass === false);
+  const unmeasured = targets.filter((t) => t.pass === null);
+  const loadAfter = loadavg();
+  const summary =
+    `SUMMARY (${settings.mode}): ${met.length}/${targets.length} targets met` +
+    (missed.length ? `; MISSED: ${missed.map((t) => t.id).join(", ")}` : "") +
+    (unmeasured.length ? `; not measured: ${unmeasured.map((t) => t.id).join(", ")}` : "");
+
+  const bigSize = statSync(BIG_PNG).size;
+  const header = [
+    `imgenc bench (${settings.mode}), ${startedAt.toISOString()}`,
+    machineLine,
+    `1-min load average ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after (the bench adds ~2); peak RSS and child CPU via ${rssMethod}`,
+    `input: ${bigRel} (${BIG_WIDTH}x${BIG_HEIGHT}, ${fmtMB(bigSize)}); check set: ${n} images ${CHECK_SIZES[0]?.join("x")} .. ${CHECK_SIZES[3]?.join("x")}`,
+  ];
+  // The bench itself keeps up to ~2 cores busy, so only the load before it started tells of
+  // other work; a wide run-to-run spread tells of it during the run.
+  if ((loadBefore[0] ?? 0) > machine.cores / 2) {
+    header.push(
+      `WARNING: the machine was busy when the bench started (1-min load ${loadBefore[0]?.toFixed(2)} ` +
+        `on ${machine.cores} cores): absolute times may be inflated and ratios noisy`,
+    );
+  }
+  const spread = (x: Series): number => (x.samples.length > 1 ? (x.max - x.min) / x.median : 0);
+  const contenders: Array<[string, Series]> = [
+    ["floor", floor.total],
+    ["imgenc compare", cmp],
+    ["ImageMagick", im],
+    ["check --jobs 1", check1],
+    ["check --jobs 2", check2],
+  ];
+  const noisy = contenders.filter(([, x]) => spread(x) > 0.15);
+  if (noisy.length > 0) {
+    header.push(
+      `WARNING: run-to-run spread over 15% (${noisy.map(([name]) => name).join(", ")}): ` +
+        "other processes competed for the CPU; rerun on a quiet machine for firm ratios",
+    );
+  }
+  const text = [
+    ...header,
+    "",
+    table(rows, new Set([1, 2, 3, 4])),
+    "",
+    table(targetRows, new Set([1, 2])),
+    "",
+    summary,
+  ].join("\n");
+  process.stdout.write(`${text}\n`);
+
+  const results = {
+    generatedAt: startedAt.toISOString(),
+    mode: settings.mode,
+    settings,
+    machine,
+    loadAverage: { before: loadBefore, after: loadAfter },
+    rssMethod,
+    input: {
+      big: { path: bigRel, width: BIG_WIDTH, height: BIG_HEIGHT, bytes: bigSize },
+      rawRgbaFrameBytes: rawFrame,
+      checkImages: n,
+      generatorVersion: GENERATOR_VERSION,
+    },
+    measurements: {
+      floor,
+      compare: {
+        wallS: cmp,
+        cpuS: cmpCpu,
+        maxRssBytes: cmpRss,
+        psnr: compareSamples[0]?.psnr ?? null,
+        ssim: compareSamples[0]?.ssim ?? null,
+      },
+      imagemagick: imSkip
+        ? { skipped: imSkip }
+        : {
+            wallS: im,
+            maxRssBytes: series(imSamples.flatMap((s) => (s.maxRss ? [s.maxRss] : []))),
+            psnr: imSamples[0]?.psnr ?? null,
+          },
+      pillow: pilSkip
+        ? { skipped: pilSkip }
+        : {
+            wallS: pil,
+            maxRssBytes: series(pilSamples.flatMap((s) => (s.maxRss ? [s.maxRss] : []))),
+            psnr: pilSamples[0]?.psnr ?? null,
+          },
+      startupMs: { node: nodeStart, version: versionStart, help: helpStart },
+      check: {
+        jobs1: { wallS: check1, reportedMs: checkSamples[1].map((s) => s.reportedMs) },
+        jobs2: { wallS: check2, reportedMs: checkSamples[2].map((s) => s.reportedMs) },
+      },
+    },
+    targets,
+    errors: errors.byKey,
+    summary,
+    table: text,
+  };
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote ${relative(ROOT, RESULTS)}`);
+  rmSync(TMP_DIR, { recursive: true, force: true });
+  return 0;
+}
+
+function cleanup(): void {
+  for (const child of active) killGroup(child);
+}
+
+process.once("SIGINT", () => {
+  cleanup();
+  process.exit(130);
+});
+process.once("SIGTERM", () => {
+  cleanup();
+  process.exit(143);
+});
+
+try {
+  process.exitCode = await main();
+} catch (e) {
+  cleanup();
+  process.stderr.write(
+    `bench: ${e instanceof BenchError ? e.message : ((e as Error).stack ?? String(e))}\n`,
+  );
+  process.exitCode = 1;
+}
