@@ -6,8 +6,7 @@ import { evaluateGates, type GateResult, type Gates } from "./gates.js";
 import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
 import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
 import { loadSharp } from "./image/sharp.js";
-import { toShared } from "./metrics/off-thread.js";
-import { type Metrics, measure, measureParallel } from "./metrics/report.js";
+import { type Metrics, measure } from "./metrics/report.js";
 import type { ModelName, PlanOptions } from "./models/registry.js";
 import { compareAsSeen, type ModelComparison } from "./models/sees.js";
 import { base64Length, dataUriLength } from "./payload/datauri.js";
@@ -172,11 +171,11 @@ function assemble(
 /**
  * One source: build the lossless and the Pillow-default lossy payload from a single decode and
  * measure what the lossy one loses. The PNG encode runs in libvips' thread while the JPEG is
- * encoded, decoded and measured, so the two overlap.
+ * encoded, decoded and measured, so the two overlap on two cores.
  */
 async function compareOne(spec: string, options: CompareOptions): Promise<CompareResult> {
   const source = await readSource(spec, options);
-  const image = shareLarge(await decodeSource(source, options));
+  const image = await decodeSource(source, options);
   const losslessPromise =
     options.lossless === "original"
       ? Promise.resolve(originalPayload(image, source.bytes))
@@ -185,8 +184,8 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
   losslessPromise.catch(() => {});
   const jpeg = options.jpeg ?? PILLOW_DEFAULT_JPEG;
   const lossy = await pillowJpegPayload(image, jpeg);
-  const lossyImage = shareLarge(await decode(lossy.bytes));
-  const measured = await measureParallel(image.rgba, lossyImage.rgba, image.width, image.height, {
+  const lossyImage = await decode(lossy.bytes);
+  const measured = measure(image.rgba, lossyImage.rgba, image.width, image.height, {
     threshold: options.threshold,
     diff: options.diff,
   });
@@ -228,14 +227,6 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
     report.model = compareAsSeen(options.model, image, lossyImage, measured.metrics, options);
   }
   return { report, artifacts: artifacts(payloads, image, measured.diff) };
-}
-
-/** Large pixel buffers move to shared memory so the SSIM worker reads them without a copy. */
-function shareLarge(image: DecodedImage): DecodedImage {
-  if (image.width * image.height < 2_000_000) return image;
-  const rgba = toShared(image.rgba);
-  const pillowRgba = image.pillowRgba === image.rgba ? rgba : image.pillowRgba;
-  return { ...image, rgba, pillowRgba };
 }
 
 function jpegQuality(bytes: Buffer, image: DecodedImage): number | null | undefined {
