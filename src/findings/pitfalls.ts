@@ -1,7 +1,8 @@
 import type { DecodedImage, ImageInfo } from "../image/decode.js";
 import { loadSharp } from "../image/sharp.js";
-import { type ChromaError, chromaError } from "../metrics/chroma.js";
+import type { ChromaError } from "../metrics/chroma.js";
 import { deltaE } from "../metrics/colour.js";
+import { chromaErrorWasm } from "../metrics/pixels-wasm.js";
 import type { Finding } from "./types.js";
 
 /** Every code these checks can raise; none fires on a clean 8-bit sRGB photo without alpha or EXIF. */
@@ -235,11 +236,11 @@ export async function payloadPitfalls(input: PayloadPitfallInput): Promise<Findi
   if (c) {
     const worst = (e: ChromaError) =>
       Math.min(e.cbPsnr ?? Number.POSITIVE_INFINITY, e.crPsnr ?? Number.POSITIVE_INFINITY);
-    const sub = chromaError(c.source, c.subsampled, c.width, c.height);
+    const sub = chromaErrorWasm(c.source, c.subsampled, c.width, c.height);
     // The 4:4:4 encode is only worth its time when 4:2:0 visibly hurt the chroma.
     const full =
       worst(sub) < CHROMA_VISIBLE_DB
-        ? chromaError(c.source, await c.full(), c.width, c.height)
+        ? chromaErrorWasm(c.source, await c.full(), c.width, c.height)
         : undefined;
     if (full && worst(full) - worst(sub) >= CHROMA_GAIN_DB) {
       found.push({

@@ -1,5 +1,6 @@
-import { errorStats } from "./error.js";
+import type { errorStats } from "./error.js";
 import { mismatch } from "./mismatch.js";
+import { errorStatsWasm } from "./pixels-wasm.js";
 import { ssimWasm } from "./ssim-wasm.js";
 
 export const DEFAULT_THRESHOLD = 0.1;
@@ -64,9 +65,10 @@ function assemble(
 const identicalSsim = (width: number, height: number) => (width >= 11 && height >= 11 ? 1 : null);
 
 /**
- * Both inputs are RGBA, width * height * 4 bytes; alpha is ignored by every metric. SSIM runs
- * in WebAssembly (3x the plain JavaScript, bit-identical): on this thread, so the pixels are
- * never copied, while libvips encodes the PNG payload on another core.
+ * Both inputs are RGBA, width * height * 4 bytes; alpha is ignored by every metric. The error
+ * statistics and SSIM run in WebAssembly SIMD (results identical to the JavaScript versions,
+ * 3-5x faster): on this thread, so the pixels are never copied, while libvips encodes the PNG
+ * payload on another core.
  */
 export function measure(
   a: Uint8Array,
@@ -76,7 +78,7 @@ export function measure(
   options: MeasureOptions = {},
 ): Measurement {
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
-  const stats = errorStats(a, b, width, height);
+  const stats = errorStatsWasm(a, b, width, height);
   const pm = mismatch(a, b, width, height, { threshold, diff: options.diff ?? false });
   const value = stats.identical ? identicalSsim(width, height) : ssimWasm(a, b, width, height);
   return assemble(stats, pm, value, width, height, threshold);

@@ -5,7 +5,7 @@
 ;; bit-identical; the per-row map sum is also added lane 0 then lane 1, left to right, so the
 ;; final mean is bit-identical too.
 ;;
-;; Compiled by scripts/build-ssim-wasm.ts into src/metrics/ssim-wasm-bytes.ts (base64).
+;; Compiled by scripts/build-wasm.ts into src/metrics/ssim-wasm-module.ts (base64).
 ;;
 ;; Memory layout (byte offsets chosen by the host, see ssim-wasm.ts):
 ;;   0..63          constants: W0..W5 (f64, W0 = centre weight), C1, C2
