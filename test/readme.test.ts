@@ -4,6 +4,7 @@ import { PassThrough } from "node:stream";
 import { test } from "node:test";
 import { buildProgram } from "../src/cli/program.js";
 import { DATA_URI_CODES } from "../src/findings/datauri.js";
+import { PITFALL_CODES } from "../src/findings/pitfalls.js";
 import { ROOT } from "./helpers/cli.js";
 
 const readme = readFileSync(`${ROOT}README.md`, "utf8");
@@ -26,8 +27,15 @@ test("the README documents every command and every option", () => {
   }
 });
 
-test("the README lists every data-URI finding code", () => {
-  for (const { code } of DATA_URI_CODES) assert.ok(readme.includes(`\`${code}\``), code);
+test("the README lists every finding code", () => {
+  const codes = [
+    ...DATA_URI_CODES.map((c) => c.code),
+    ...PITFALL_CODES,
+    "dimensions-differ",
+    "corrupt-image",
+    "content-type-mismatch",
+  ];
+  for (const code of codes) assert.ok(readme.includes(`\`${code}\``), code);
 });
 
 test("the README shows the two set-up commands", () => {
