@@ -63,6 +63,21 @@ export function chromaError(
     sumCb += chunkCb;
     sumCr += chunkCr;
   }
+  return chromaErrorFromSums(pixels, sumY, sumCb, sumCr, maxCb, maxCr);
+}
+
+/**
+ * The result from the sums of squared scaled differences (Y in thousandths, Cb and Cr in
+ * millionths) and the largest scaled Cb and Cr differences; shared with the wasm pass.
+ */
+export function chromaErrorFromSums(
+  pixels: number,
+  sumY: number,
+  sumCb: number,
+  sumCr: number,
+  maxCb: number,
+  maxCr: number,
+): ChromaError {
   return {
     cbPsnr: psnr(sumCb, 1e6, pixels),
     crPsnr: psnr(sumCr, 1e6, pixels),

@@ -69,6 +69,17 @@ export function errorStats(
     sumAbs += chunkAbs;
     sumSq += chunkSq;
   }
+  return errorStatsFromSums(pixels, changed, max, sumAbs, sumSq);
+}
+
+/** The statistics from the exact integer sums, shared by the JavaScript and wasm passes. */
+export function errorStatsFromSums(
+  pixels: number,
+  changed: number,
+  max: number,
+  sumAbs: number,
+  sumSq: number,
+): ErrorStats {
   const samples = pixels * 3;
   const mse = samples === 0 ? 0 : sumSq / samples;
   return {

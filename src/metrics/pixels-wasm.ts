@@ -1,13 +1,7 @@
-import { type ChromaError, chromaError } from "./chroma.js";
-import { assertPixelPair, type ErrorStats, errorStats } from "./error.js";
+import { type ChromaError, chromaError, chromaErrorFromSums } from "./chroma.js";
+import { assertPixelPair, type ErrorStats, errorStats, errorStatsFromSums } from "./error.js";
 import { PIXELS_WASM_BASE64 } from "./pixels-wasm-module.js";
-
-// The lib/types in use do not declare the WebAssembly namespace; this is the small subset used.
-declare const WebAssembly: {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports?: object) => { exports: Record<string, unknown> };
-};
+import { align16, lazyWasm, WASM_PAGE } from "./wasm.js";
 
 interface Kernel {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
@@ -17,7 +11,6 @@ interface Kernel {
   chroma(pa: number, pb: number, n: number): void;
 }
 
-const PAGE = 65536;
 /** Results area: float64s at the start of wasm memory. */
 const RESULTS = 64;
 /**
@@ -26,31 +19,12 @@ const RESULTS = 64;
  */
 const CHUNK_PIXELS = 1 << 18;
 
-let kernel: Kernel | null | undefined;
-
-function load(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  kernel = null;
-  try {
-    if (typeof WebAssembly === "object") {
-      const bytes = new Uint8Array(Buffer.from(PIXELS_WASM_BASE64, "base64"));
-      if (WebAssembly.validate(bytes)) {
-        const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-        kernel = instance.exports as unknown as Kernel;
-      }
-    }
-  } catch {
-    kernel = null;
-  }
-  return kernel;
-}
+const load = lazyWasm<Kernel>(PIXELS_WASM_BASE64);
 
 /** Whether the WebAssembly SIMD pixel kernels can run here (compiles them once, lazily). */
 export function pixelsWasmAvailable(): boolean {
   return load() !== null;
 }
-
-const align16 = (n: number): number => (n + 15) & ~15;
 
 /**
  * Copies a and b into wasm memory chunk by chunk (zero-padding both to whole 16-byte groups)
@@ -69,7 +43,7 @@ function stream(
   const chunkB = chunkA + chunkBytes;
   const needed = chunkB + chunkBytes;
   const have = k.memory.buffer.byteLength;
-  if (needed > have) k.memory.grow(Math.ceil((needed - have) / PAGE));
+  if (needed > have) k.memory.grow(Math.ceil((needed - have) / WASM_PAGE));
   const memory = k.memory.buffer;
   const results = new Float64Array(memory, 0, RESULTS / 8);
   results.fill(0);
@@ -106,26 +80,7 @@ export function errorStatsWasm(
   if (k === null) return errorStats(a, b, width, height);
   const pixels = width * height;
   const r = stream(k, a, b, pixels, (pa, pb, n) => k.errors(pa, pb, n));
-  const changed = r[0] as number;
-  const max = r[1] as number;
-  const sumAbs = r[2] as number;
-  const sumSq = r[3] as number;
-  const samples = pixels * 3;
-  const mse = samples === 0 ? 0 : sumSq / samples;
-  return {
-    pixels,
-    changedPixels: changed,
-    maxChannelDiff: max,
-    meanAbsError: samples === 0 ? 0 : sumAbs / samples,
-    mse,
-    psnr: mse === 0 ? null : 10 * Math.log10((255 * 255) / mse),
-    identical: changed === 0,
-  };
-}
-
-function psnr(sumSq: number, scale: number, pixels: number): number | null {
-  if (sumSq === 0) return null;
-  return 10 * Math.log10((255 * 255 * pixels * scale * scale) / sumSq);
+  return errorStatsFromSums(pixels, r[0] as number, r[1] as number, r[2] as number, r[3] as number);
 }
 
 /**
@@ -145,17 +100,13 @@ export function chromaErrorWasm(
   if (k === null) return chromaError(a, b, width, height);
   const pixels = width * height;
   const r = stream(k, a, b, pixels, (pa, pb, n) => k.chroma(pa, pb, n));
-  const sumY = r[0] as number;
-  const sumCb = r[1] as number;
-  const sumCr = r[2] as number;
   // The kernel tracks max |cb/32|; cb itself is a multiple of 32.
-  const maxCb = (r[3] as number) * 32;
-  const maxCr = (r[4] as number) * 32;
-  return {
-    cbPsnr: psnr(sumCb, 1e6, pixels),
-    crPsnr: psnr(sumCr, 1e6, pixels),
-    lumaPsnr: psnr(sumY, 1e3, pixels),
-    cbMaxDiff: maxCb / 1e6,
-    crMaxDiff: maxCr / 1e6,
-  };
+  return chromaErrorFromSums(
+    pixels,
+    r[0] as number,
+    r[1] as number,
+    r[2] as number,
+    (r[3] as number) * 32,
+    (r[4] as number) * 32,
+  );
 }

@@ -1,13 +1,7 @@
 import { assertPixelPair } from "./error.js";
 import { SSIM_WEIGHTS, ssim } from "./ssim.js";
 import { SSIM_WASM_BASE64 } from "./ssim-wasm-module.js";
-
-// The lib/types in use do not declare the WebAssembly namespace; this is the small subset used.
-declare const WebAssembly: {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports?: object) => { exports: Record<string, unknown> };
-};
+import { align16, lazyWasm, WASM_PAGE } from "./wasm.js";
 
 interface Kernel {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
@@ -29,37 +23,17 @@ const RADIUS = 5;
 const WINDOW = 2 * RADIUS + 1;
 const C1 = (0.01 * 255) ** 2;
 const C2 = (0.03 * 255) ** 2;
-const PAGE = 65536;
 /** RGBA bytes of each image copied into wasm memory at a time (whole rows, at least one). */
 const CHUNK_BYTES = 1 << 20;
 /** Beyond this much linear memory, use the JavaScript implementation instead. */
 const MAX_WASM_BYTES = 1 << 30;
 
-let kernel: Kernel | null | undefined;
-
-function load(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  kernel = null;
-  try {
-    if (typeof WebAssembly === "object") {
-      const bytes = new Uint8Array(Buffer.from(SSIM_WASM_BASE64, "base64"));
-      if (WebAssembly.validate(bytes)) {
-        const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-        kernel = instance.exports as unknown as Kernel;
-      }
-    }
-  } catch {
-    kernel = null;
-  }
-  return kernel;
-}
+const load = lazyWasm<Kernel>(SSIM_WASM_BASE64);
 
 /** Whether the WebAssembly SIMD SSIM kernel can run here (compiles it once, lazily). */
 export function wasmAvailable(): boolean {
   return load() !== null;
 }
-
-const align16 = (n: number): number => (n + 15) & ~15;
 
 /**
  * ssim() computed by a WebAssembly f64x2 SIMD kernel: same definition, same float64 operations
@@ -96,7 +70,7 @@ export function ssimWasm(
   if (k === null || needed > MAX_WASM_BYTES) return ssim(a, b, width, height);
 
   const have = k.memory.buffer.byteLength;
-  if (needed > have) k.memory.grow(Math.ceil((needed - have) / PAGE));
+  if (needed > have) k.memory.grow(Math.ceil((needed - have) / WASM_PAGE));
   const memory = k.memory.buffer;
   const constants = new Float64Array(memory, 0, 8);
   for (let i = 0; i < 6; i++) constants[i] = SSIM_WEIGHTS[RADIUS + i] as number;
