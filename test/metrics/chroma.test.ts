@@ -4,18 +4,7 @@ import sharp from "sharp";
 import { type ChromaError, chromaError } from "../../src/metrics/chroma.js";
 import { fixture } from "../helpers/cli.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../helpers/random.js";
 
 function rgba(...pixels: [number, number, number, number][]): Uint8Array {
   return Uint8Array.from(pixels.flat());

@@ -2,20 +2,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ciede2000, deltaE, srgbToLab } from "../../src/metrics/colour.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
+import { rng } from "../helpers/random.js";
 
 type Lab = [number, number, number];
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uniform(width: number, height: number, rgb: [number, number, number]): Uint8Array {
   const img = new Uint8Array(width * height * 4);

@@ -2,35 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ssim } from "../../src/metrics/ssim.js";
 import { ssimWasm, wasmAvailable } from "../../src/metrics/ssim-wasm.js";
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomImage(width: number, height: number, seed: number): Uint8Array {
-  const next = rng(seed);
-  const img = new Uint8Array(width * height * 4);
-  for (let i = 0; i < img.length; i++) img[i] = Math.floor(next() * 256);
-  return img;
-}
-
-function withNoise(img: Uint8Array, amplitude: number, seed: number): Uint8Array {
-  const next = rng(seed);
-  const out = new Uint8Array(img.length);
-  for (let i = 0; i < img.length; i++) {
-    const v = (img[i] as number) + Math.round((next() * 2 - 1) * amplitude);
-    out[i] = Math.max(0, Math.min(255, v));
-  }
-  return out;
-}
+import { randomImage, rng, withNoise } from "../helpers/random.js";
 
 function constant(width: number, height: number, value: number): Uint8Array {
   return new Uint8Array(width * height * 4).fill(value);

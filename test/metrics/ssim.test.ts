@@ -2,29 +2,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SSIM_WEIGHTS, ssim } from "../../src/metrics/index.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
+import { randomImage, rng } from "../helpers/random.js";
 
 const C1 = (0.01 * 255) ** 2;
 const C2 = (0.03 * 255) ** 2;
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Random RGB with random alpha, so any use of alpha would show. */
-function randomImage(width: number, height: number, seed: number): Uint8Array {
-  const next = rng(seed);
-  const img = new Uint8Array(width * height * 4);
-  for (let i = 0; i < img.length; i++) img[i] = Math.floor(next() * 256);
-  return img;
-}
 
 function withNoise(img: Uint8Array, amplitude: number, seed: number): Uint8Array {
   const next = rng(seed);
