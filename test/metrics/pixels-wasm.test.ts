@@ -9,7 +9,7 @@ import {
   pixelsWasmAvailable,
 } from "../../src/metrics/pixels-wasm.js";
 import { fixture } from "../helpers/cli.js";
-import { randomImage, rng, withNoise } from "../helpers/random.js";
+import { randomImage, withNoise } from "../helpers/random.js";
 
 /** Every pixel [r, g, b, alpha]. */
 function solid(width: number, height: number, rgba: [number, number, number, number]) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ssim } from "../../src/metrics/ssim.js";
 import { ssimWasm, wasmAvailable } from "../../src/metrics/ssim-wasm.js";
-import { randomImage, rng, withNoise } from "../helpers/random.js";
+import { randomImage, withNoise } from "../helpers/random.js";
 
 function constant(width: number, height: number, value: number): Uint8Array {
   return new Uint8Array(width * height * 4).fill(value);
