@@ -96,9 +96,9 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .command("compare")
     .summary("compare a lossless payload with the Pillow-default JPEG, or two images")
     .description(
-      "Build the lossless payload and the JPEG that Pillow's default save produces (quality 75,\n" +
-        "4:2:0) from one read of <source>, and measure what the JPEG loses. With [other], compare\n" +
-        "the two images as given, e.g. the URL a server fetches against the data URI a client sent.\n" +
+      "Build the lossless payload and the JPEG that Pillow's default save produces (quality 75, " +
+        "4:2:0) from one read of <source>, and measure what the JPEG loses. With [other], compare " +
+        "the two images as given, e.g. the URL a server fetches against the data URI a client sent. " +
         "Sources: a path, an http(s) URL, a data: URI, or - for stdin.",
     )
     .argument("<source>", "image path, URL, data: URI or -")
@@ -143,8 +143,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .command("encode")
     .summary("print an image as a data URI, bare base64 or an API request part")
     .description(
-      "Print one data URI for <source> on stdout: a lossless PNG by default, the Pillow-default\n" +
-        "JPEG with --lossy, or another encoding. --max-bytes and --max-side shrink the image (and\n" +
+      "Print one data URI for <source> on stdout: a lossless PNG by default, the Pillow-default " +
+        "JPEG with --lossy, or another encoding. --max-bytes and --max-side shrink the image (and " +
         "lower a lossy quality) until it fits, saying on stderr what was done.",
     )
     .argument("<source>", "image path, URL, data: URI or -")
@@ -205,9 +205,9 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .command("inspect")
     .summary("say what an image or data URI really holds, and lint data URIs")
     .description(
-      "Report the container sniffed from the bytes, size, channels, bit depth, colour space, ICC\n" +
-        "profile, EXIF orientation, alpha, frames, interlacing, JPEG subsampling and estimated\n" +
-        "quality, and payload sizes. Data URIs (argument or stdin) are linted: exit 1 when a\n" +
+      "Report the container sniffed from the bytes, size, channels, bit depth, colour space, ICC " +
+        "profile, EXIF orientation, alpha, frames, interlacing, JPEG subsampling and estimated " +
+        "quality, and payload sizes. Data URIs (argument or stdin) are linted: exit 1 when a " +
         "finding is an error.",
     )
     .argument("<source>", "image path, URL, data: URI or -")
@@ -223,9 +223,9 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .command("check")
     .summary("run the compare analysis over many images as a CI gate")
     .description(
-      "Find every image under the given paths, folders and globs (skipping hidden folders and\n" +
-        "node_modules), compare each in parallel, and fail (exit 1) when any gate fails or an\n" +
-        "image cannot be read. Gates and settings come from flags or from imgenc.config.json\n" +
+      "Find every image under the given paths, folders and globs (skipping hidden folders and " +
+        "node_modules), compare each in parallel, and fail (exit 1) when any gate fails or an " +
+        "image cannot be read. Gates and settings come from flags or from imgenc.config.json " +
         '(or an "imgenc" key in package.json), found from the working directory upwards.',
     )
     .argument("<paths...>", "files, folders or globs")
