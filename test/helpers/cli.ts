@@ -51,3 +51,40 @@ export function runCli(
     child.stdin.end(options.input);
   });
 }
+
+/**
+ * Runs the CLI in this process through `main(argv, io)`, with in-memory streams: the same code
+ * path as bin/imgenc.js without the cost of a Node start-up. Use `runCli` where the real process
+ * matters (signals, file descriptors, exit codes set by bin/).
+ */
+export async function runMain(
+  args: string[],
+  options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; stdoutTTY?: boolean } = {},
+): Promise<CliResult> {
+  const { PassThrough } = await import("node:stream");
+  const { main } = await import("../../src/cli/main.js");
+  const collect = (isTTY: boolean) => {
+    const stream = Object.assign(new PassThrough(), { isTTY });
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    return { stream, bytes: () => Buffer.concat(chunks) };
+  };
+  const stdout = collect(options.stdoutTTY ?? false);
+  const stderr = collect(false);
+  const stdin = new PassThrough();
+  stdin.end(options.input);
+  const code = await main(args, {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    stdin,
+    env: options.env ?? {},
+    cores: 2,
+  });
+  const stdoutBytes = stdout.bytes();
+  return {
+    code,
+    stdout: stdoutBytes.toString("utf8"),
+    stderr: stderr.bytes().toString("utf8"),
+    stdoutBytes,
+  };
+}
