@@ -1,9 +1,9 @@
-import { STATUS_CODES } from "node:http";
+import { maxHeaderSize, STATUS_CODES } from "node:http";
 import { pipeline, type Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { type Dispatcher, EnvHttpProxyAgent, interceptors, Pool, request } from "undici";
 import { ImgencError } from "../errors.js";
-import { readCapped, tooLarge } from "./limit.js";
+import { formatBytes, readCapped, tooLarge } from "./limit.js";
 import {
   DEFAULT_MAX_INPUT_BYTES,
   DEFAULT_RETRIES,
@@ -14,6 +14,29 @@ import {
 export const MAX_REDIRECTS = 5;
 
 const REQUEST_HEADERS = { "user-agent": "imgenc", accept: "image/*,*/*;q=0.8" };
+
+function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The URL to send, without its userinfo, and the Basic credentials taken from it: undici
+ * ignores "user:password@" in a URL. The redirect interceptor drops Authorization when a
+ * redirect leaves the origin (scheme, host and port), so the credentials never follow the
+ * image to another server.
+ */
+export function splitCredentials(url: URL): { url: URL; authorization: string | undefined } {
+  if (url.username === "" && url.password === "") return { url, authorization: undefined };
+  const bare = new URL(url.href);
+  bare.username = "";
+  bare.password = "";
+  const pair = `${decodeUserinfo(url.username)}:${decodeUserinfo(url.password)}`;
+  return { url: bare, authorization: `Basic ${Buffer.from(pair, "utf8").toString("base64")}` };
+}
 
 /** How much of an error response we read so the connection can be reused; the rest is dropped. */
 const ERROR_BODY_DUMP_BYTES = 64 * 1024;
@@ -198,6 +221,95 @@ const TIMEOUT_CODES = new Set([
   "ETIMEDOUT",
 ]);
 
+/** The trusted-CA fix, spelled out: Node reads extra CAs only from this variable at start-up. */
+const EXTRA_CA_HINT =
+  "if you trust it, give its CA certificate to imgenc with NODE_EXTRA_CA_CERTS=<ca.pem>";
+
+/** TLS failures in words; undefined when the error is not about TLS. */
+function tlsProblem(error: unknown, codes: string[], host: string): string | undefined {
+  const has = (...names: string[]) => names.some((name) => codes.includes(name));
+  if (has("ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_PACKET_LENGTH_TOO_LONG")) {
+    return "the server does not speak TLS on this port (is the URL http://?)";
+  }
+  if (has("DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN")) {
+    return `the server's TLS certificate is self-signed: ${EXTRA_CA_HINT}`;
+  }
+  if (
+    has(
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+      "UNABLE_TO_GET_ISSUER_CERT",
+    )
+  ) {
+    return `the server's TLS certificate is signed by an unknown authority (a private CA, or a missing intermediate certificate): ${EXTRA_CA_HINT}`;
+  }
+  if (has("CERT_HAS_EXPIRED")) return "the server's TLS certificate has expired";
+  if (has("CERT_NOT_YET_VALID")) {
+    return "the server's TLS certificate is not valid yet (check this machine's clock)";
+  }
+  if (has("ERR_TLS_CERT_ALTNAME_INVALID")) {
+    // The host checked can be a redirect's, not the one first asked for.
+    const checked = carrying(error, "ERR_TLS_CERT_ALTNAME_INVALID")?.host;
+    return `the server's TLS certificate is not valid for ${typeof checked === "string" ? checked : host}`;
+  }
+  const code = codes.find((name) => /CERT|SELF_SIGNED|TLS|SSL/.test(name));
+  if (code === undefined) return undefined;
+  // OpenSSL messages carry a library prefix, a source path and a newline; its reason is the part
+  // a person can read ("sslv3 alert handshake failure").
+  const cause = carrying(error, code);
+  const words =
+    typeof cause?.reason === "string" && cause.reason !== ""
+      ? cause.reason
+      : firstLine(typeof cause?.message === "string" ? cause.message : String(error));
+  return code.includes("CERT")
+    ? `TLS certificate problem: ${words} (${code})`
+    : `TLS handshake failed: ${words} (${code})`;
+}
+
+/** The error, or the cause inside it, that carries `code`. */
+function carrying(error: unknown, code: string): Record<string, unknown> | undefined {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown): Record<string, unknown> | undefined => {
+    if (typeof value !== "object" || value === null || seen.has(value)) return undefined;
+    seen.add(value);
+    const record = value as Record<string, unknown>;
+    if (record.code === code) return record;
+    const inner = Array.isArray(record.errors) ? record.errors : [];
+    for (const next of [record.cause, ...inner]) {
+      const found = visit(next);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return visit(error);
+}
+
+function firstLine(text: string): string {
+  return text.split("\n", 1)[0]?.trim() ?? "";
+}
+
+/**
+ * A response that breaks HTTP/1.1 (a bad header line, a bad status, not HTTP at all). undici's
+ * HTTPParserError has no code, only a message ending in llhttp's reason in parentheses; its raw
+ * bytes (`data`) are the server's and are not shown.
+ */
+function httpParserProblem(error: unknown, codes: string[]): string | undefined {
+  const seen = new Set<unknown>();
+  for (let value: unknown = error; typeof value === "object" && value !== null; ) {
+    if (seen.has(value)) break;
+    seen.add(value);
+    const record = value as { name?: unknown; message?: unknown; cause?: unknown };
+    if (record.name === "HTTPParserError") {
+      const message = typeof record.message === "string" ? record.message : "";
+      const reason = /\(([^()]+)\)\s*$/.exec(message)?.[1];
+      if (reason === undefined || /^Expected HTTP\//.test(reason)) return "the reply is not HTTP";
+      return reason.charAt(0).toLowerCase() + reason.slice(1);
+    }
+    value = record.cause;
+  }
+  return codes.find((code) => code.startsWith("HPE_"));
+}
+
 function mapError(error: unknown, context: ErrorContext): unknown {
   if (error instanceof ImgencError) return error;
   const { input, phase } = context;
@@ -243,13 +355,19 @@ function mapError(error: unknown, context: ErrorContext): unknown {
   if (proxyStatus !== undefined) {
     return fail("network", `the proxy refused the tunnel (HTTP ${proxyStatus}; check HTTPS_PROXY)`);
   }
-  if (codes.some((code) => /CERT|SELF_SIGNED|TLS|SSL/.test(code))) {
-    return fail("network", `TLS certificate problem: ${message}`);
+  const tls = tlsProblem(error, codes, context.host);
+  if (tls !== undefined) return fail("network", tls);
+  if (codes.includes("UND_ERR_HEADERS_OVERFLOW")) {
+    return fail(
+      "network",
+      `the response headers are larger than ${formatBytes(maxHeaderSize)} (raise the limit with NODE_OPTIONS=--max-http-header-size=<bytes>)`,
+    );
   }
   const zlibCode = codes.find((code) => code.startsWith("Z_"));
   if (zlibCode !== undefined) return fail("network", `corrupt compressed body (${message})`);
-  const parserCode = codes.find((code) => code.startsWith("HPE_"));
-  if (parserCode !== undefined) return fail("network", `invalid HTTP response (${parserCode})`);
+  const parserProblem = httpParserProblem(error, codes);
+  if (parserProblem !== undefined)
+    return fail("network", `invalid HTTP response (${parserProblem})`);
   // TLS and other socket failures: an errno-style code means the outside world, not a bug.
   const code = codes[0];
   if (code !== undefined) return fail("network", `${message} (${code})`);
@@ -340,13 +458,15 @@ export async function fetchUrl(
     opts.retries !== undefined && Number.isFinite(opts.retries)
       ? Math.max(0, Math.floor(opts.retries))
       : DEFAULT_RETRIES;
-  const parsed = parseHttpUrl(url, input);
+  const { url: parsed, authorization } = splitCredentials(parseHttpUrl(url, input));
+  const headers: Record<string, string> =
+    authorization === undefined ? REQUEST_HEADERS : { ...REQUEST_HEADERS, authorization };
 
   // A plain timer (not AbortSignal.timeout) so it is cleared as soon as we are done.
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const deadlineAt = performance.now() + timeoutMs;
-  const attempt = { input, timeoutMs, maxBytes, signal: controller.signal };
+  const attempt = { input, timeoutMs, maxBytes, headers, signal: controller.signal };
   try {
     for (let attempts = 1; ; attempts++) {
       try {
@@ -378,13 +498,14 @@ interface Attempt {
   input: string;
   timeoutMs: number;
   maxBytes: number;
+  headers: Record<string, string>;
   /** The whole operation's deadline. */
   signal: AbortSignal;
 }
 
 /** One request. Failures are ImgencErrors; transient ones are marked for fetchUrl to retry. */
 async function fetchOnce(parsed: URL, attempt: Attempt): Promise<FetchResult> {
-  const { input, timeoutMs, maxBytes, signal } = attempt;
+  const { input, timeoutMs, maxBytes, headers: requestHeaders, signal } = attempt;
   // Each attempt gets its own signal so listeners on the shared one do not pile up per retry.
   const controller = new AbortController();
   const forward = () => controller.abort(signal.reason);
@@ -395,7 +516,7 @@ async function fetchOnce(parsed: URL, attempt: Attempt): Promise<FetchResult> {
     const pending = request(parsed, {
       dispatcher: getDispatcher(timeoutMs),
       method: "GET",
-      headers: REQUEST_HEADERS,
+      headers: requestHeaders,
       signal: controller.signal,
       // undici's per-phase timers would only fire inside our single deadline or contradict it.
       headersTimeout: 0,

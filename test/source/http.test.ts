@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { promises as dns } from "node:dns";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import {
   createServer,
   get,
@@ -8,13 +10,16 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
-import { after, describe, it } from "node:test";
+import { createServer as createHttpsServer } from "node:https";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it, type TestContext } from "node:test";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import sharp from "sharp";
 import { ImgencError } from "../../src/errors.js";
 import { closeHttpAgent, fetchUrl, parseRetryAfter } from "../../src/source/http.js";
-import { runCli } from "../helpers/cli.js";
+import { runCli, runMain } from "../helpers/cli.js";
 
 // If the machine running the tests has a proxy configured, loopback must still be direct.
 process.env.no_proxy = [process.env.no_proxy ?? process.env.NO_PROXY, "127.0.0.1"]
@@ -672,5 +677,251 @@ describe("fetchUrl", () => {
         await origin.close();
       }
     });
+  });
+});
+
+describe("credentials in the URL", () => {
+  const basic = (pair: string) => `Basic ${Buffer.from(pair, "utf8").toString("base64")}`;
+
+  it("sends user:password as Basic auth, percent escapes decoded, and never in the URL", async () => {
+    const seen: { url: string | undefined; authorization: string | undefined }[] = [];
+    await withServer(
+      (req, res) => {
+        seen.push({ url: req.url, authorization: req.headers.authorization });
+        if (req.headers.authorization !== basic("us:er:p@ss word")) {
+          res.writeHead(401, { "www-authenticate": 'Basic realm="x"' }).end();
+          return;
+        }
+        res.writeHead(200, { "content-type": "image/png" }).end(png);
+      },
+      async (base) => {
+        const url = base.replace("http://", "http://us%3Aer:p%40ss%20word@");
+        const result = await fetchUrl(`${url}/img.png`);
+        assert.ok(result.bytes.equals(png));
+        assert.deepEqual(seen, [{ url: "/img.png", authorization: basic("us:er:p@ss word") }]);
+        assert.equal(result.finalUrl, `${base}/img.png`, "the final URL carries no credentials");
+      },
+    );
+  });
+
+  it("sends nothing without userinfo", async () => {
+    let authorization: string | undefined = "unset";
+    await withServer(
+      (req, res) => {
+        authorization = req.headers.authorization;
+        res.writeHead(200, { "content-type": "image/png" }).end(png);
+      },
+      async (base) => {
+        await fetchUrl(`${base}/img.png`);
+        assert.equal(authorization, undefined);
+      },
+    );
+  });
+
+  it("keeps them on a same-origin redirect, drops them on a redirect to another origin", async () => {
+    // Two ports on 127.0.0.1 are two origins: the credentials are for the first only.
+    const seen: string[] = [];
+    const other = await startServer((req, res) => {
+      seen.push(`other ${req.url} ${req.headers.authorization ?? "-"}`);
+      if (req.url === "/back") {
+        res.writeHead(302, { location: `${origin.url}/img.png` }).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "image/png" }).end(png);
+    });
+    const origin = await startServer((req, res) => {
+      seen.push(`origin ${req.url} ${req.headers.authorization ?? "-"}`);
+      if (req.url === "/same") return void res.writeHead(302, { location: "/img.png" }).end();
+      if (req.url === "/cross") {
+        return void res.writeHead(302, { location: `${other.url}/img.png` }).end();
+      }
+      if (req.url === "/round-trip") {
+        return void res.writeHead(302, { location: `${other.url}/back` }).end();
+      }
+      if (req.headers.authorization !== basic("user:secret")) {
+        return void res.writeHead(401).end();
+      }
+      res.writeHead(200, { "content-type": "image/png" }).end(png);
+    });
+    const withCredentials = origin.url.replace("http://", "http://user:secret@");
+    const auth = basic("user:secret");
+    try {
+      await fetchUrl(`${withCredentials}/same`);
+      assert.deepEqual(seen.splice(0), [`origin /same ${auth}`, `origin /img.png ${auth}`]);
+
+      await fetchUrl(`${withCredentials}/cross`);
+      assert.deepEqual(seen.splice(0), [`origin /cross ${auth}`, "other /img.png -"]);
+
+      // Once they have left the origin they do not come back with the next redirect.
+      await assert.rejects(fetchUrl(`${withCredentials}/round-trip`), (error) => {
+        isCode("http-status")(error);
+        assert.match((error as Error).message, /^HTTP 401/);
+        return true;
+      });
+      assert.deepEqual(seen.splice(0), [
+        `origin /round-trip ${auth}`,
+        "other /back -",
+        "origin /img.png -",
+      ]);
+    } finally {
+      await origin.close();
+      await other.close();
+    }
+  });
+});
+
+describe("responses that break HTTP", () => {
+  /** A server that answers any request with these exact bytes and closes. */
+  async function withRawServer(reply: string | Buffer, fn: (base: string) => Promise<void>) {
+    const sockets = new Set<Socket>();
+    const server = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => undefined);
+      socket.once("data", () => socket.end(reply));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await fn(`http://127.0.0.1:${port}`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  const broken: [string, string, string][] = [
+    [
+      "a header line without a colon",
+      "HTTP/1.1 200 OK\r\nContent-Type image/png\r\nContent-Length: 3\r\n\r\nabc",
+      "invalid header token",
+    ],
+    ["a space in a header name", "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", "invalid header token"],
+    ["a four-digit status", "HTTP/1.1 2000 OK\r\n\r\n", "invalid response status"],
+    ["a reply that is not HTTP", "SSH-2.0-OpenSSH_9.6\r\n\r\n", "the reply is not HTTP"],
+  ];
+  for (const [what, reply, reason] of broken) {
+    it(`${what}: exit 2, one line naming the URL`, async () => {
+      await withRawServer(reply, async (base) => {
+        const url = `${base}/img.png`;
+        await assert.rejects(fetchUrl(url, { retries: 0 }), (error) => {
+          isCode("network")(error);
+          assert.equal((error as Error).message, `invalid HTTP response (${reason})`);
+          return true;
+        });
+        const { code, stdout, stderr } = await runMain(["inspect", url]);
+        assert.equal(stderr, `imgenc: ${url}: invalid HTTP response (${reason})\n`);
+        assert.equal(code, 2);
+        assert.equal(stdout, "");
+      });
+    });
+  }
+
+  it("headers over Node's limit are named in words, and the limit can be raised", async () => {
+    // 20 KiB of one header: over Node's default 16 KiB.
+    const head = `HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nX-Big: ${"a".repeat(20 * 1024)}\r\nContent-Length: ${png.length}\r\nConnection: close\r\n\r\n`;
+    const reply = Buffer.concat([Buffer.from(head), png]);
+    await withRawServer(reply, async (base) => {
+      const url = `${base}/img.png`;
+      const { code, stderr } = await runMain(["inspect", url]);
+      assert.equal(
+        stderr,
+        `imgenc: ${url}: the response headers are larger than 16 kB (raise the limit with NODE_OPTIONS=--max-http-header-size=<bytes>)\n`,
+      );
+      assert.equal(code, 2);
+      // The advice works.
+      const raised = await runCli(["inspect", "--json", url], {
+        env: { NODE_OPTIONS: "--max-http-header-size=65536" },
+      });
+      assert.equal(raised.stderr, "");
+      assert.equal(raised.code, 0);
+      assert.equal(JSON.parse(raised.stdout).image.width, 2);
+    });
+  });
+});
+
+describe("TLS failures in words", () => {
+  it("a plain HTTP server addressed as https:// does not speak TLS", async () => {
+    await withServer(
+      (_req, res) => res.writeHead(200, { "content-type": "image/png" }).end(png),
+      async (base) => {
+        const url = `${base.replace("http://", "https://")}/img.png`;
+        const { code, stderr } = await runMain(["inspect", url]);
+        assert.equal(
+          stderr,
+          `imgenc: ${url}: the server does not speak TLS on this port (is the URL http://?)\n`,
+        );
+        assert.equal(code, 2);
+      },
+    );
+  });
+
+  /**
+   * A self-signed certificate for `san` and an https server with it on 127.0.0.1; null (the
+   * test skipped) when openssl is missing, except under CI where that fails.
+   */
+  async function tlsServer(
+    t: TestContext,
+    san: string,
+  ): Promise<{ url: string; cert: string } | null> {
+    const folder = mkdtempSync(join(tmpdir(), "imgenc-tls-"));
+    t.after(() => rmSync(folder, { recursive: true, force: true }));
+    const key = join(folder, "key.pem");
+    const cert = join(folder, "cert.pem");
+    const made = spawnSync(
+      "openssl",
+      [
+        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"],
+        ...["-nodes", "-keyout", key, "-out", cert, "-days", "2"],
+        ...["-subj", "/CN=imgenc test", "-addext", `subjectAltName=${san}`],
+      ],
+      { encoding: "utf8" },
+    );
+    if (made.error !== undefined || made.status !== 0) {
+      if (process.env.CI === "true") throw made.error ?? new Error(made.stderr);
+      t.skip("openssl is not installed (apt-get install openssl)");
+      return null;
+    }
+    const server = createHttpsServer(
+      { key: readFileSync(key), cert: readFileSync(cert) },
+      (_req, res) => res.writeHead(200, { "content-type": "image/png" }).end(png),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/img.png`, cert };
+  }
+
+  it("a self-signed certificate names NODE_EXTRA_CA_CERTS, and trusting it that way works", async (t) => {
+    const tls = await tlsServer(t, "IP:127.0.0.1");
+    if (tls === null) return;
+    const { url, cert } = tls;
+
+    const { code, stderr } = await runMain(["inspect", url]);
+    assert.equal(
+      stderr,
+      `imgenc: ${url}: the server's TLS certificate is self-signed: if you trust it, give its CA certificate to imgenc with NODE_EXTRA_CA_CERTS=<ca.pem>\n`,
+    );
+    assert.equal(code, 2);
+
+    // Node reads NODE_EXTRA_CA_CERTS only at start-up: a new process.
+    const trusted = await runCli(["inspect", "--json", url], {
+      env: { NODE_EXTRA_CA_CERTS: cert },
+    });
+    assert.equal(trusted.stderr, "");
+    assert.equal(trusted.code, 0);
+    assert.equal(JSON.parse(trusted.stdout).image.width, 2);
+  });
+
+  it("a trusted certificate for another host names the host", async (t) => {
+    const tls = await tlsServer(t, "DNS:images.imgenc.invalid");
+    if (tls === null) return;
+    const trusted = await runCli(["inspect", tls.url], { env: { NODE_EXTRA_CA_CERTS: tls.cert } });
+    assert.equal(
+      trusted.stderr,
+      `imgenc: ${tls.url}: the server's TLS certificate is not valid for 127.0.0.1\n`,
+    );
+    assert.equal(trusted.code, 2);
   });
 });
