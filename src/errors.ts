@@ -1,3 +1,5 @@
+import { redactSpec, redactText } from "./source/redact.js";
+
 /**
  * Every failure the core reports is an ImgencError with a stable code. The CLI maps these to
  * one line on stderr and exit code 2; anything else is a bug and is rethrown.
@@ -24,13 +26,18 @@ export type ErrorCode =
 export class ImgencError extends Error {
   override readonly name = "ImgencError";
   readonly code: ErrorCode;
-  /** The source spec or path the error is about, as the user wrote it. */
+  /** The source spec or path the error is about, as the user wrote it (secrets masked). */
   readonly input: string | undefined;
 
+  /**
+   * Passwords and signatures in URLs are masked in both the input and the message here, so no
+   * output that shows an error (a line, JSON, JUnit, a report) can leak them. `cause` keeps the
+   * original error.
+   */
   constructor(code: ErrorCode, message: string, options: { input?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(redactText(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.input = options.input;
+    this.input = options.input === undefined ? undefined : redactSpec(options.input);
   }
 
   /** One line for a person: "<input>: <message>". */

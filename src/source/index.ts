@@ -2,6 +2,7 @@ import { ImgencError } from "../errors.js";
 import { dataUriInput, parseDataUri } from "./datauri.js";
 import { readFileSource } from "./file.js";
 import { fetchUrl } from "./http.js";
+import { redactSpec, redactUrl } from "./redact.js";
 import { readStdin } from "./stdin.js";
 import type { Source, SourceOptions } from "./types.js";
 
@@ -17,7 +18,8 @@ const OTHER_SCHEME = /^([a-z][a-z0-9+.-]*:)\/\//i;
 
 /**
  * Reads an image source: "-" (stdin), a data URI, an http(s) URL, a file: URL or a path.
- * Every expected failure is an ImgencError whose `input` is the display form of `spec`.
+ * Every expected failure is an ImgencError whose `input` is the display form of `spec`. A
+ * URL's password and signature-like query parameters are masked in `input` and `finalUrl`.
  */
 export async function readSource(spec: string, opts: SourceOptions = {}): Promise<Source> {
   if (spec === "-") {
@@ -37,13 +39,16 @@ export async function readSource(spec: string, opts: SourceOptions = {}): Promis
     return { input, kind: "data-uri", bytes, dataUri: info };
   }
   if (/^https?:/i.test(spec)) {
-    const { bytes, finalUrl, contentType } = await fetchUrl(spec, opts, spec);
-    const source: Source = { input: spec, kind: "url", bytes, finalUrl };
+    // The display name is masked here, once, so every report and formatter gets it masked.
+    const input = redactSpec(spec);
+    const { bytes, finalUrl, contentType } = await fetchUrl(spec, opts, input);
+    const source: Source = { input, kind: "url", bytes, finalUrl: redactUrl(finalUrl) };
     if (contentType !== undefined) source.contentType = contentType;
     return source;
   }
   if (/^file:/i.test(spec)) {
-    return { input: spec, kind: "file", bytes: await readFileSource(spec, opts, spec) };
+    const input = redactSpec(spec);
+    return { input, kind: "file", bytes: await readFileSource(spec, opts, input) };
   }
   const scheme = OTHER_SCHEME.exec(spec)?.[1];
   if (scheme !== undefined) {

@@ -24,13 +24,16 @@ export interface DataUriInfo {
 }
 
 export interface Source {
-  /** What the user passed: a path, a URL, a data URI (shortened for display) or "-". */
+  /**
+   * What the user passed, for display: a path, a URL (its password and signature-like query
+   * parameters masked as "***"), a data URI (shortened) or "-".
+   */
   input: string;
   kind: SourceKind;
   bytes: Buffer;
   /** Set when the source was a data URI (argument or stdin). */
   dataUri?: DataUriInfo;
-  /** For URLs: the URL after redirects and the Content-Type header. */
+  /** For URLs: the URL after redirects (masked like `input`) and the Content-Type header. */
   finalUrl?: string;
   contentType?: string;
 }

@@ -7,6 +7,7 @@ import { rankWorstFirst } from "../../check/rank.js";
 import { runCheck } from "../../check/run.js";
 import type { CheckItem, CheckJob } from "../../check/types.js";
 import { ImgencError } from "../../errors.js";
+import { redactSpec, redactText } from "../../source/redact.js";
 import { formatCheck, progressLine } from "../format/check.js";
 import { colorLevel, type Io, write } from "../io.js";
 import { writeFileAtomic } from "../output.js";
@@ -40,6 +41,16 @@ const SETTING_FLAGS = [
 function itemJson(item: CheckItem): object {
   const { images: _images, ...rest } = item;
   return rest;
+}
+
+/**
+ * The item as every output shows it (table, JSON, JSONL, JUnit, report): a URL's password and
+ * signatures masked. The image was read from the unmasked spec.
+ */
+function shown(item: CheckItem): CheckItem {
+  const file = redactSpec(item.file);
+  if (item.error === undefined) return file === item.file ? item : { ...item, file };
+  return { ...item, file, error: { ...item.error, message: redactText(item.error.message) } };
 }
 
 function job(file: string, settings: CheckSettings, flags: Flags, images: boolean): CheckJob {
@@ -89,7 +100,8 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
   const run = await runCheck(jobs, {
     jobs: flags.jobs ?? io.cores ?? 1,
     signal: controller.signal,
-    onItem: (item, done, total) => {
+    onItem: (finished, done, total) => {
+      const item = shown(finished);
       if (flags.jsonl) pending.push(write(io.stdout, `${JSON.stringify(itemJson(item))}\n`));
       if (progress) pending.push(write(io.stderr, progressLine(done, total, item.file, columns)));
     },
@@ -97,7 +109,8 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
   await Promise.all(pending);
   if (progress) await write(io.stderr, "\r\u001b[K");
 
-  const ranked = rankWorstFirst(run.items);
+  const items = run.items.map(shown);
+  const ranked = rankWorstFirst(items);
   const inputs = localInputs(files);
   if (flags.junit !== undefined)
     await writeFileAtomic(flags.junit, junitXml(ranked, run.totals), inputs);
@@ -106,7 +119,7 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
     const doc = { schemaVersion: 1, images: ranked.map(itemJson), totals: run.totals };
     await write(io.stdout, `${JSON.stringify(doc, null, 2)}\n`);
   } else if (!flags.jsonl) {
-    await write(io.stdout, formatCheck(run.items, run.totals, chalk));
+    await write(io.stdout, formatCheck(items, run.totals, chalk));
   }
   if (run.totals.interrupted) return 130;
   return run.totals.failed + run.totals.errors === 0 ? 0 : 1;
