@@ -6,7 +6,12 @@ function isForbidden(code: number): boolean {
   return code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d;
 }
 
-function escapeXml(text: string): string {
+/**
+ * Escapes text for element content, or for an attribute value when `attribute` is set. A parser
+ * turns a raw tab, newline or CR in an attribute into a space, and a raw CR anywhere into a
+ * newline; character references survive both, so messages keep their line breaks.
+ */
+function escapeXml(text: string, attribute = false): string {
   let out = "";
   for (const char of text) {
     const code = char.charCodeAt(0);
@@ -14,10 +19,15 @@ function escapeXml(text: string): string {
     else if (char === "<") out += "&lt;";
     else if (char === ">") out += "&gt;";
     else if (char === '"') out += "&quot;";
+    else if (char === "\r") out += "&#13;";
+    else if (attribute && char === "\n") out += "&#10;";
+    else if (attribute && char === "\t") out += "&#9;";
     else out += isForbidden(code) ? "\uFFFD" : char;
   }
   return out;
 }
+
+const attr = (text: string) => escapeXml(text, true);
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
@@ -26,16 +36,16 @@ function gateFailure(gate: GateResult): string {
   const op = gate.gate === "max-mismatch" ? "<=" : ">=";
   const message = `${gate.metric} ${value} does not meet --${gate.gate} ${op} ${gate.limit}`;
   const body = `metric: ${gate.metric}\nvalue: ${value}\nlimit: ${op} ${gate.limit}`;
-  return `      <failure type="${gate.gate}" message="${escapeXml(message)}">${escapeXml(body)}</failure>\n`;
+  return `      <failure type="${gate.gate}" message="${attr(message)}">${escapeXml(body)}</failure>\n`;
 }
 
 function testcase(item: CheckItem): string {
-  const open = `    <testcase classname="imgenc.check" name="${escapeXml(item.file)}" time="${seconds(item.durationMs)}"`;
+  const open = `    <testcase classname="imgenc.check" name="${attr(item.file)}" time="${seconds(item.durationMs)}"`;
   if (item.status === "passed") return `${open}/>\n`;
   let body = "";
   if (item.error) {
     const message = `${item.error.code}: ${item.error.message}`;
-    body = `      <failure type="${escapeXml(item.error.code)}" message="${escapeXml(message)}">${escapeXml(message)}</failure>\n`;
+    body = `      <failure type="${attr(item.error.code)}" message="${attr(message)}">${escapeXml(message)}</failure>\n`;
   } else {
     body = (item.report?.gates ?? [])
       .filter((g) => !g.passed)

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { junitXml } from "../../src/check/junit.js";
 import type { CheckItem } from "../../src/check/types.js";
+import { runPython, skipUnlessPython } from "../helpers/python.js";
 
 const totals = { images: 2, passed: 0, failed: 1, errors: 1, durationMs: 1500, interrupted: false };
 
@@ -41,4 +42,43 @@ test("a failed gate gives the metric, its value and the limit", () => {
     xml,
     /<failure type="min-ssim" message="ssim 0\.9 does not meet --min-ssim &gt;= 0\.95">metric: ssim\nvalue: 0\.9\nlimit: &gt;= 0\.95<\/failure>/,
   );
+});
+
+test("attributes keep tabs, newlines and CRs as character references; text keeps them raw", () => {
+  const items: CheckItem[] = [
+    {
+      file: "a\tb\nc\rd.png",
+      status: "error",
+      durationMs: 1,
+      error: { code: "decode", message: "corrupt JPEG data:\n\tpremature end\r" },
+    },
+  ];
+  const xml = junitXml(items, { ...totals, images: 1, failed: 0 });
+  assert.match(xml, /name="a&#9;b&#10;c&#13;d\.png"/);
+  assert.match(
+    xml,
+    /message="decode: corrupt JPEG data:&#10;&#9;premature end&#13;">decode: corrupt JPEG data:\n\tpremature end&#13;<\/failure>/,
+  );
+});
+
+test("a real XML parser reads names and messages back exactly", {
+  skip: skipUnlessPython([]),
+}, () => {
+  const file = 'tab\there\nnew line\r<&>"quoted".png';
+  const message = "line one\n\tline two\r\nend";
+  const items: CheckItem[] = [
+    { file, status: "error", durationMs: 1, error: { code: "decode", message } },
+  ];
+  const parsed = JSON.parse(
+    runPython(
+      "import json, sys, xml.etree.ElementTree as E\n" +
+        "root = E.fromstring(sys.stdin.buffer.read())\n" +
+        "case = next(root.iter('testcase'))\n" +
+        "failure = case.find('failure')\n" +
+        "print(json.dumps([case.get('name'), failure.get('message'), failure.text]))",
+      [],
+      Buffer.from(junitXml(items, { ...totals, images: 1, failed: 0 })),
+    ).toString(),
+  );
+  assert.deepEqual(parsed, [file, `decode: ${message}`, `decode: ${message}`]);
 });
