@@ -1,5 +1,7 @@
 import { CommanderError } from "commander";
 import { isImgencError } from "../errors.js";
+import { redactText } from "../source/redact.js";
+import { termSafe, termSafeLines } from "./format/terminal.js";
 import { type Io, ignoreEpipe, write } from "./io.js";
 import { buildProgram } from "./program.js";
 
@@ -25,17 +27,19 @@ export async function main(argv: string[], io: Io): Promise<number> {
       // Help and version end with exit code 0; commander has already printed the message.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    // Error text can carry a file name, a URL or a server's words: escaped, and URLs masked.
+    const stack = (value: Error) => termSafeLines(redactText(value.stack ?? value.message));
     if (isImgencError(error)) {
-      await write(io.stderr, `imgenc: ${error.toString()}\n`);
-      if (debug && error.cause instanceof Error) await write(io.stderr, `${error.cause.stack}\n`);
+      await write(io.stderr, `imgenc: ${termSafe(error.toString())}\n`);
+      if (debug && error.cause instanceof Error) await write(io.stderr, `${stack(error.cause)}\n`);
       return EXIT.usage;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = redactText(error instanceof Error ? error.message : String(error));
     await write(
       io.stderr,
       debug && error instanceof Error
-        ? `${error.stack}\n`
-        : `imgenc: internal error: ${message.split("\n")[0]} (rerun with --debug for details)\n`,
+        ? `${stack(error)}\n`
+        : `imgenc: internal error: ${termSafe(message.split("\n")[0] ?? "")} (rerun with --debug for details)\n`,
     );
     return EXIT.internal;
   }

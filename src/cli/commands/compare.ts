@@ -6,6 +6,7 @@ import type { MismatchLimit } from "../../gates.js";
 import { toDataUri } from "../../payload/datauri.js";
 import type { LosslessMode, Subsampling } from "../../payload/types.js";
 import { formatCompare } from "../format/compare.js";
+import { termSafe } from "../format/terminal.js";
 import { colorLevel, type Io, write } from "../io.js";
 import { writeFileAtomic } from "../output.js";
 import { writeCompareReport } from "./report.js";
@@ -80,7 +81,7 @@ export async function runCompare(
     } else {
       await write(
         io.stderr,
-        `imgenc: ${flags.diff}: not written: the images have different dimensions\n`,
+        `imgenc: ${termSafe(flags.diff)}: not written: the images have different dimensions\n`,
       );
     }
   }

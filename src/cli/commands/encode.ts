@@ -7,6 +7,7 @@ import type { EncodeFormat } from "../../payload/encode.js";
 import { formatPayload, type PayloadForm } from "../../payload/request.js";
 import type { LosslessMode, Subsampling } from "../../payload/types.js";
 import { count } from "../format/numbers.js";
+import { termSafe } from "../format/terminal.js";
 import { type Io, write } from "../io.js";
 import { writeFileAtomic } from "../output.js";
 import { localInputs, modelOptions, type SourceFlags, sourceOptions } from "./shared.js";
@@ -75,7 +76,9 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
   const form: PayloadForm = flags.request ?? (flags.base64 ? "base64" : "data-uri");
   const text = `${formatPayload(result.payload, form)}\n`;
   const note = describeSteps(result.steps, result.payload.bytes.length);
-  if (note !== undefined) await write(io.stderr, `imgenc: ${result.source.input}: ${note}\n`);
+  if (note !== undefined) {
+    await write(io.stderr, `imgenc: ${termSafe(result.source.input)}: ${note}\n`);
+  }
   if (flags.output !== undefined) {
     await writeFileAtomic(flags.output, text, localInputs([spec]));
   } else {

@@ -3,6 +3,7 @@ import type { ChalkInstance } from "chalk";
 import { rankWorstFirst } from "../../check/rank.js";
 import type { CheckItem, CheckTotals } from "../../check/types.js";
 import { percent, ratio } from "./numbers.js";
+import { termSafe } from "./terminal.js";
 
 /** Passed images shown after the failures; the rest are counted, not listed. */
 const PASSED_SHOWN = 10;
@@ -14,13 +15,16 @@ function row(item: CheckItem, c: ChalkInstance): string[] {
       : item.status === "failed"
         ? c.red("FAIL")
         : c.red("ERROR");
-  if (item.error) return [mark, item.file, c.red(`${item.error.code}: ${item.error.message}`)];
+  const file = termSafe(item.file);
+  if (item.error) {
+    return [mark, file, c.red(termSafe(`${item.error.code}: ${item.error.message}`))];
+  }
   const r = item.report;
   const m = r?.metrics;
   const failed = (r?.gates ?? []).filter((g) => !g.passed).map((g) => `--${g.gate}`);
   return [
     mark,
-    item.file,
+    file,
     m ? (m.psnr === null ? "identical" : `${m.psnr.toFixed(2)} dB`) : "-",
     m?.ssim == null ? "-" : m.ssim.toFixed(4),
     m ? percent(m.mismatchShare) : "-",
@@ -94,6 +98,7 @@ export function progressLine(done: number, total: number, file: string, columns:
   const filled = total === 0 ? width : Math.round((width * done) / total);
   const bar = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} `;
   const room = Math.max(0, columns - bar.length - 1);
-  const name = file.length > room ? `…${file.slice(file.length - room + 1)}` : file;
+  const safe = termSafe(file);
+  const name = safe.length > room ? `…${safe.slice(safe.length - room + 1)}` : safe;
   return `\r\u001b[K${bar}${name}`;
 }

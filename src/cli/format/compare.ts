@@ -6,6 +6,7 @@ import type { Metrics } from "../../metrics/report.js";
 import { findingsBlock } from "./findings.js";
 import { comparisonBlock } from "./model.js";
 import { bytes, count, percent, ratio } from "./numbers.js";
+import { termSafe } from "./terminal.js";
 
 function table(rows: string[][], color: ChalkInstance): string[] {
   const widths: number[] = [];
@@ -109,8 +110,8 @@ export function formatCompare(report: CompareReport, c: ChalkInstance): string {
   const lines: string[] = [];
   for (const [i, source] of report.sources.entries()) {
     const tag = report.mode === "pair" ? (i === 0 ? "A" : "B") : "source";
-    lines.push(`${c.bold(tag)} ${source.input}`);
-    lines.push(`  ${describeSource(source)}`);
+    lines.push(`${c.bold(tag)} ${termSafe(source.input)}`);
+    lines.push(`  ${termSafe(describeSource(source))}`);
   }
   lines.push("");
   lines.push(...table(payloadRows(report.payloads), c));

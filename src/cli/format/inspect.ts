@@ -3,6 +3,7 @@ import type { InspectReport } from "../../inspect.js";
 import { findingsBlock } from "./findings.js";
 import { planBlock } from "./model.js";
 import { count, percent } from "./numbers.js";
+import { termSafe } from "./terminal.js";
 
 const ORIENTATION = [
   "",
@@ -96,8 +97,9 @@ export function formatInspect(report: InspectReport, c: ChalkInstance): string {
   const table = rows(report);
   const width = Math.max(...table.map(([name]) => name.length));
   const lines = [
-    c.bold(report.input),
-    ...table.map(([name, value]) => `  ${c.dim(name.padEnd(width))}  ${value}`),
+    c.bold(termSafe(report.input)),
+    // Values carry the file's own text (an ICC description, a server's Content-Type).
+    ...table.map(([name, value]) => `  ${c.dim(name.padEnd(width))}  ${termSafe(value)}`),
     ...(report.model ? planBlock(report.model, c) : []),
     ...findingsBlock(report.findings, c),
   ];

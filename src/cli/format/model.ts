@@ -2,6 +2,7 @@ import type { ChalkInstance } from "chalk";
 import type { ModelPlan } from "../../models/registry.js";
 import type { ModelComparison } from "../../models/sees.js";
 import { count } from "./numbers.js";
+import { termSafe } from "./terminal.js";
 
 /** "384x256 -> 392x252, 126 tokens", or the model's refusal. */
 export function planLine(plan: ModelPlan): string {
@@ -14,7 +15,12 @@ export function planLine(plan: ModelPlan): string {
 }
 
 export function planBlock(plan: ModelPlan, c: ChalkInstance): string[] {
-  return ["", c.bold(`what ${plan.model} sees`), `  ${planLine(plan)}`, `  ${c.dim(plan.note)}`];
+  return [
+    "",
+    c.bold(`what ${plan.model} sees`),
+    `  ${termSafe(planLine(plan))}`,
+    `  ${c.dim(termSafe(plan.note))}`,
+  ];
 }
 
 export function comparisonBlock(

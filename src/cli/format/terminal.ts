@@ -1,0 +1,53 @@
+/**
+ * Untrusted text (file names, URLs, ICC descriptions, server and decoder messages) is escaped
+ * before it reaches a terminal or a CI log: an ESC or OSC sequence could retitle the terminal or
+ * rewrite what is on screen, a CR could overwrite the line, and a newline could start a line of
+ * its own that GitHub Actions obeys ("::error::..."). The formatters' own newlines and colours
+ * are added around the escaped values, never inside them.
+ */
+
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * C0 controls, DEL and C1 controls; U+2028 and U+2029, which some viewers take as line breaks;
+ * and the bidirectional embeddings, overrides and isolates, which reorder what is shown.
+ */
+function isUnsafe(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+function escapeChar(char: string): string {
+  const named = NAMED[char];
+  if (named !== undefined) return named;
+  const code = char.charCodeAt(0);
+  return code < 0x100
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+
+/** One value, safe to print: ESC becomes "\x1b", a newline "\n", U+2028 "\u2028". */
+export function termSafe(value: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < value.length; i++) {
+    if (!isUnsafe(value.charCodeAt(i))) continue;
+    out += value.slice(from, i) + escapeChar(value.charAt(i));
+    from = i + 1;
+  }
+  return from === 0 ? value : out + value.slice(from);
+}
+
+/**
+ * Multi-line text whose line breaks are meant (a stack trace under --debug): each line is
+ * escaped and the "\n" between them kept.
+ */
+export function termSafeLines(text: string): string {
+  return text.split("\n").map(termSafe).join("\n");
+}
