@@ -55,15 +55,40 @@ function testcase(item: CheckItem): string {
   return `${open}>\n${body}    </testcase>\n`;
 }
 
-/** JUnit XML: one testcase per image; a failed gate or an unreadable image is a <failure>. */
-export function junitXml(items: readonly CheckItem[], totals: CheckTotals): string {
+/**
+ * An interrupted run must not read as a green suite: one error testcase names every image that
+ * was not run (or did not finish).
+ */
+function interruption(notRun: readonly string[], total: number): string {
+  const message = `the run was interrupted: ${notRun.length} of ${total} images not run`;
+  const body = notRun.length === 0 ? message : `not run:\n${notRun.join("\n")}`;
+  return (
+    `    <testcase classname="imgenc.check" name="interrupted" time="0.000">\n` +
+    `      <error type="interrupted" message="${escapeXml(message)}">${escapeXml(body)}</error>\n` +
+    "    </testcase>\n"
+  );
+}
+
+/**
+ * JUnit XML: one testcase per image; a failed gate or an unreadable image is a <failure>. An
+ * interrupted run adds an <error> testcase listing `notRun`.
+ */
+export function junitXml(
+  items: readonly CheckItem[],
+  totals: CheckTotals,
+  options: { notRun?: readonly string[] } = {},
+): string {
   const failures = totals.failed + totals.errors;
-  const head = `tests="${items.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(totals.durationMs)}"`;
+  const errors = totals.interrupted ? 1 : 0;
+  const head = `tests="${items.length + errors}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds(totals.durationMs)}"`;
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
     `<testsuites name="imgenc check" ${head}>\n` +
     `  <testsuite name="imgenc check" ${head}>\n` +
     items.map(testcase).join("") +
+    (totals.interrupted
+      ? interruption(options.notRun ?? [], items.length + (options.notRun?.length ?? 0))
+      : "") +
     "  </testsuite>\n</testsuites>\n"
   );
 }

@@ -1,4 +1,7 @@
-import type { Readable, Writable } from "node:stream";
+import { fstatSync, type Stats, writeSync } from "node:fs";
+import { type Readable, Writable } from "node:stream";
+import { isatty } from "node:tty";
+import { ImgencError } from "../errors.js";
 
 /** Everything the CLI touches of the process, so tests and embedders can pass their own. */
 export interface Io {
@@ -30,17 +33,75 @@ export function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv):
   return env.COLORTERM === "truecolor" ? 3 : 1;
 }
 
+const WRITE_ERRORS: Record<string, string> = {
+  EISDIR: "is a folder",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EFBIG: "file too large",
+  EROFS: "read-only file system",
+  ENOTDIR: "a parent is not a folder",
+  EIO: "input/output error",
+};
+
+/** `cannot write: <cause in words>` about a file, or about `<stdout>`. */
+export function cannotWrite(name: string, error: unknown): ImgencError {
+  const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+  return new ImgencError("output", `cannot write: ${WRITE_ERRORS[code] ?? code}`, {
+    input: name,
+    cause: error,
+  });
+}
+
+interface Watched {
+  name: string;
+  /** Errors are dropped: there is nowhere left to report a failing stderr. */
+  quiet: boolean;
+  failure?: ImgencError;
+}
+
+const watched = new WeakMap<Writable, Watched>();
+
+/** A reader that went away: not an error, there is no one left to tell. */
+function readerGone(error: NodeJS.ErrnoException): boolean {
+  return error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED";
+}
+
+/**
+ * Keeps the first real error a standard stream hits (a full disk, /dev/full), so that a write
+ * made outside `write` (commander's help) is still reported; EPIPE is ignored for good.
+ */
+export function watchStream(stream: Writable, name: string, options: { quiet?: boolean } = {}) {
+  if (watched.has(stream)) return;
+  const state: Watched = { name, quiet: options.quiet ?? false };
+  watched.set(stream, state);
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (!readerGone(error)) state.failure ??= cannotWrite(name, error);
+  });
+}
+
+/** The error a watched stream hit, once, as the line to report; undefined for none or EPIPE. */
+export function streamFailure(stream: Writable): ImgencError | undefined {
+  const state = watched.get(stream);
+  return state?.quiet ? undefined : state?.failure;
+}
+
 /**
  * Writes and waits until the stream has taken the data, so the process never exits with output
- * still queued for a slow pipe. A reader that went away (EPIPE) is not an error: there is no one
- * left to tell, so the write resolves quietly and later writes are dropped.
+ * still queued for a slow pipe. A reader that went away (EPIPE) is not an error: the write
+ * resolves quietly and later writes are dropped. Any other error (a full disk) rejects with
+ * `cannot write: ...` naming the stream, and so does every later write to it.
  */
 export function write(stream: Writable, text: string | Uint8Array): Promise<void> {
+  const state = watched.get(stream);
+  if (state?.failure) return state.quiet ? Promise.resolve() : Promise.reject(state.failure);
   if (stream.destroyed || stream.writableEnded) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") resolve();
-      else reject(error);
+      if (readerGone(error) || state?.quiet) return resolve();
+      if (state) state.failure ??= cannotWrite(state.name, error);
+      reject(state?.failure ?? cannotWrite("<output>", error));
     };
     stream.once("error", onError);
     stream.write(text, (error) => {
@@ -51,9 +112,58 @@ export function write(stream: Writable, text: string | Uint8Array): Promise<void
   });
 }
 
-/** Ignore EPIPE on a stream for good: later writes by anyone must not crash the process. */
-export function ignoreEpipe(stream: Writable): void {
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-  });
+/**
+ * Node writes stdout on a file or device with one writeSync whose short count it ignores: on a
+ * full disk a prefix is kept and the write "succeeds". This stream writes until every byte is
+ * taken or the system says why not.
+ */
+class FileDescriptorStream extends Writable {
+  readonly isTTY = false;
+
+  constructor(readonly fd: number) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error) => void) {
+    try {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const written = writeSync(this.fd, chunk, offset, chunk.length - offset);
+        if (written === 0) throw Object.assign(new Error("write took no bytes"), { code: "EIO" });
+        offset += written;
+      }
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+}
+
+function statOf(fd: number): Stats | undefined {
+  try {
+    return fstatSync(fd);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stream to use for a standard output: the process's own unless it is a file or device. */
+export function standardOutput<T extends Writable & { fd?: number; isTTY?: boolean }>(
+  stream: T,
+): T | Writable {
+  const fd = stream.fd;
+  if (typeof fd !== "number" || stream.isTTY || isatty(fd)) return stream;
+  const stats = statOf(fd);
+  if (stats === undefined) return stream;
+  return stats.isFile() || stats.isCharacterDevice() || stats.isBlockDevice()
+    ? new FileDescriptorStream(fd)
+    : stream;
+}
+
+/** Device and inode of stdin when it is a regular file (`< v.png`), which outputs must spare. */
+export function stdinFile(stdin: Readable): { dev: number; ino: number } | undefined {
+  const fd = (stdin as { fd?: unknown }).fd;
+  if (typeof fd !== "number") return undefined;
+  const stats = statOf(fd);
+  return stats?.isFile() ? { dev: stats.dev, ino: stats.ino } : undefined;
 }

@@ -82,3 +82,25 @@ test("a real XML parser reads names and messages back exactly", {
   );
   assert.deepEqual(parsed, [file, `decode: ${message}`, `decode: ${message}`]);
 });
+
+test("an interrupted run is an error testcase naming the images not run, never a green suite", () => {
+  const items: CheckItem[] = [{ file: "a.png", status: "passed", durationMs: 30 }];
+  const interrupted = {
+    images: 1,
+    passed: 1,
+    failed: 0,
+    errors: 0,
+    durationMs: 900,
+    interrupted: true,
+  };
+  const xml = junitXml(items, interrupted, { notRun: ["b <1>.png", "c.png"] });
+  assert.match(xml, /<testsuite name="imgenc check" tests="2" failures="0" errors="1"/);
+  assert.match(
+    xml,
+    /<testcase classname="imgenc\.check" name="interrupted" time="0\.000">\n {6}<error type="interrupted" message="the run was interrupted: 2 of 3 images not run">not run:\nb &lt;1&gt;\.png\nc\.png<\/error>/,
+  );
+  // Not interrupted: no such testcase.
+  const whole = junitXml(items, { ...interrupted, interrupted: false });
+  assert.match(whole, /tests="1" failures="0" errors="0"/);
+  assert.doesNotMatch(whole, /interrupted/);
+});

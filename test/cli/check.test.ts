@@ -1,11 +1,19 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { BIN, fixture, ROOT, runCli } from "../helpers/cli.js";
 import { noisePng } from "../helpers/images.js";
+import { runPython, skipUnlessPython } from "../helpers/python.js";
 
 interface CheckDoc {
   schemaVersion: number;
@@ -180,6 +188,58 @@ describe("imgenc check: Ctrl-C", () => {
     const humanCode = await new Promise<number | null>((resolve) => human.on("close", resolve));
     assert.equal(humanCode, 130);
     assert.match(text, /interrupted: partial results/);
+  });
+
+  test("a JUnit file written after Ctrl-C is not a green suite: it names the images not run", {
+    skip: skipUnlessPython([]),
+  }, async () => {
+    const junit = join(work, "interrupted.xml");
+    const child = spawn(
+      process.execPath,
+      [BIN, "check", slow, "--jobs", "1", "--jsonl", "--junit", junit],
+      { cwd: ROOT },
+    );
+    let stdout = "";
+    let interrupted = false;
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+      if (!interrupted && stdout.includes("\n")) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    assert.equal(code, 130);
+    const done = stdout
+      .trim()
+      .split("\n")
+      .map((line) => (JSON.parse(line) as { file: string }).file);
+    // A real XML parser reads the file as CI would.
+    const parsed = JSON.parse(
+      runPython(
+        `import json, sys, xml.etree.ElementTree as ET
+suite = ET.parse(sys.argv[1]).getroot().find("testsuite")
+cases = [{"name": c.get("name"), "errors": [{"type": e.get("type"), "text": e.text} for e in c.findall("error")]} for c in suite.findall("testcase")]
+print(json.dumps({"suite": dict(suite.attrib), "cases": cases}))`,
+        [junit],
+      ).toString(),
+    ) as {
+      suite: Record<string, string>;
+      cases: { name: string; errors: { type: string; text: string }[] }[];
+    };
+    assert.equal(parsed.suite.errors, "1");
+    assert.equal(parsed.suite.tests, String(done.length + 1));
+    const stopped = parsed.cases.filter((c) => c.errors.length > 0);
+    assert.equal(stopped.length, 1);
+    assert.equal(stopped[0]?.errors[0]?.type, "interrupted");
+    const notRun = (stopped[0]?.errors[0]?.text ?? "").split("\n").slice(1);
+    assert.equal(notRun.length, 30 - done.length);
+    assert.deepEqual(
+      [...notRun, ...done].sort(),
+      readdirSync(slow)
+        .map((name) => join(slow, name))
+        .sort(),
+    );
   });
 });
 

@@ -2,21 +2,29 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  chmodSync,
+  chownSync,
+  closeSync,
   copyFileSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { BIN, fixture, ROOT, runCli } from "../helpers/cli.js";
+import { type OutputData, removeTemporaryFiles, writeFileAtomic } from "../../src/cli/output.js";
+import { BIN, fixture, ROOT, runCli, runMain } from "../helpers/cli.js";
+import { fill, mountTmpfs, runCliOnFds, skipUnless, tmpfsMissing } from "../helpers/filesystem.js";
 
 const work = mkdtempSync(join(tmpdir(), "imgenc-outputs-"));
 let folders = 0;
@@ -209,5 +217,262 @@ describe("outputs: a closed stdout ends quietly", () => {
       assert.equal(stderr, "", `${args.join(" ")}: ${stderr}`);
       assert.equal(code, 0, args.join(" "));
     }
+  });
+});
+
+describe("outputs: an input on stdin is never overwritten", () => {
+  test("encode - -o v.png < v.png and compare - --diff v.png < v.png: exit 2, v.png intact", async () => {
+    const { dir, input } = folderWithInput("v.png");
+    const hardLink = join(dir, "same-inode.png");
+    linkSync(input, hardLink);
+    const before = sha(input);
+    const cases = [
+      { args: ["encode", "-", "--lossy", "-o", input], output: input },
+      { args: ["compare", "-", "--diff", input], output: input },
+      { args: ["compare", "-", "--report", hardLink], output: hardLink },
+    ];
+    for (const { args, output } of cases) {
+      const stdin = openSync(input, "r");
+      const result = await runCliOnFds(args, { stdin }, { cwd: dir });
+      closeSync(stdin);
+      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assert.equal(result.stderr, `imgenc: ${output}: refusing to overwrite the input - (stdin)\n`);
+      assert.equal(result.stdout, "");
+    }
+    assert.equal(sha(input), before);
+    assert.deepEqual(readdirSync(dir).sort(), ["same-inode.png", "v.png"]);
+  });
+
+  test("stdin from another file still writes the output", async () => {
+    const { dir, input } = folderWithInput("v.png");
+    const out = join(dir, "out.txt");
+    const stdin = openSync(input, "r");
+    const result = await runCliOnFds(["encode", "-", "-o", out], { stdin });
+    closeSync(stdin);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(readFileSync(out, "utf8"), /^data:image\/png;base64,/);
+  });
+});
+
+describe("outputs: the same file named twice is a usage error before any work", () => {
+  test("compare --diff x --report x, check --junit x --report ./x: exit 2, nothing written", async () => {
+    const { dir, input } = folderWithInput();
+    const same = join(dir, "same");
+    const cases = [
+      {
+        args: ["compare", input, "--diff", same, "--report", same],
+        options: "--diff and --report",
+      },
+      {
+        args: ["compare", input, "--report", same, "--diff", join(dir, ".", "same")],
+        options: "--diff and --report",
+      },
+      {
+        args: [
+          "check",
+          input,
+          "--jsonl",
+          "--junit",
+          same,
+          "--report",
+          `${dir}/../${basename(dir)}/same`,
+        ],
+        options: "--junit and --report",
+      },
+    ];
+    for (const { args, options } of cases) {
+      const result = await runMain(args);
+      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assert.equal(result.stdout, "", "no image was compared");
+      assertOneLine(result.stderr);
+      assert.ok(
+        result.stderr.endsWith(`: ${options} both write this file; give each its own\n`),
+        result.stderr,
+      );
+    }
+    assert.deepEqual(readdirSync(dir), ["in.png"]);
+  });
+
+  test("a hard link to the same file is the same output", async () => {
+    const { dir, input } = folderWithInput();
+    const first = join(dir, "report.html");
+    writeFileSync(first, "old");
+    const second = join(dir, "also-report.html");
+    linkSync(first, second);
+    const result = await runMain(["compare", input, "--report", first, "--diff", second]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `imgenc: ${first}: --diff and --report both write this file; give each its own\n`,
+    );
+    assert.equal(readFileSync(first, "utf8"), "old");
+  });
+});
+
+describe("outputs: checked before the work, and results kept when a write fails at the end", () => {
+  test("check --junit in a missing folder fails before any image is compared", async () => {
+    const { dir, input } = folderWithInput();
+    const junit = join(dir, "no", "such", "j.xml");
+    const result = await runMain(["check", input, "--jsonl", "--junit", junit]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "", "no image was compared");
+    assert.equal(
+      result.stderr,
+      `imgenc: ${junit}: folder ${join(dir, "no", "such")} does not exist\n`,
+    );
+  });
+
+  test("a read-only folder is refused before any work (check, compare, encode)", {
+    skip: skipUnless(tmpfsMissing()),
+  }, async (t) => {
+    const { input } = folderWithInput();
+    const readOnly = mountTmpfs("64k", { readOnly: true });
+    t.after(readOnly.remove);
+    const cases = [
+      ["check", input, "--jsonl", "--report", join(readOnly.dir, "r.html")],
+      ["check", input, "--jsonl", "--junit", join(readOnly.dir, "j.xml")],
+      ["compare", input, "--json", "--diff", join(readOnly.dir, "d.png")],
+      ["encode", input, "-o", join(readOnly.dir, "out.txt")],
+    ];
+    for (const args of cases) {
+      const result = await runMain(args);
+      assert.equal(result.code, 2, args.join(" "));
+      assert.equal(result.stdout, "", `${args.join(" ")}: work was done before the check`);
+      assert.equal(result.stderr, `imgenc: ${args.at(-1)}: cannot write: read-only file system\n`);
+    }
+  });
+
+  test("a disk that fills up: check prints its JSON and table anyway, exit 2 naming each file", {
+    skip: skipUnless(tmpfsMissing()),
+  }, async (t) => {
+    const { dir, input } = folderWithInput();
+    copyFileSync(fixture("photo.png"), join(dir, "photo.png"));
+    const disk = mountTmpfs("64k");
+    t.after(disk.remove);
+    fill(disk.dir);
+    const report = join(disk.dir, "r.html");
+    const junit = join(disk.dir, "j.xml");
+    const expected =
+      `imgenc: ${junit}: cannot write: no space left on device\n` +
+      `imgenc: ${report}: cannot write: no space left on device\n`;
+
+    const json = await runMain(["check", dir, "--report", report, "--junit", junit, "--json"]);
+    assert.equal(json.stderr, expected);
+    assert.equal(json.code, 2);
+    const doc = JSON.parse(json.stdout) as { totals: { images: number; passed: number } };
+    assert.equal(doc.totals.images, 2);
+    assert.equal(doc.totals.passed, 2);
+
+    const table = await runMain(["check", input, "--report", report, "--junit", junit]);
+    assert.equal(table.code, 2);
+    assert.equal(table.stderr, expected);
+    assert.match(table.stdout, /passed: 1 image/);
+    assert.deepEqual(readdirSync(disk.dir), ["filler"]);
+  });
+
+  test("a disk that fills up: compare prints its report anyway, exit 2 naming the file", {
+    skip: skipUnless(tmpfsMissing()),
+  }, async (t) => {
+    const { input } = folderWithInput();
+    const disk = mountTmpfs("64k");
+    t.after(disk.remove);
+    fill(disk.dir);
+    const diff = join(disk.dir, "diff.png");
+    const result = await runMain(["compare", input, "--diff", diff, "--json"]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, `imgenc: ${diff}: cannot write: no space left on device\n`);
+    assert.equal(JSON.parse(result.stdout).schemaVersion, 1);
+    assert.deepEqual(readdirSync(disk.dir), ["filler"]);
+  });
+});
+
+describe("outputs: a replaced file keeps its mode and owner", () => {
+  test("a 0600 file stays 0600 (and, as root, keeps its owner)", async () => {
+    const { dir, input } = folderWithInput();
+    const out = join(dir, "secret.txt");
+    writeFileSync(out, "old");
+    chmodSync(out, 0o600);
+    const root = process.getuid?.() === 0;
+    if (root) chownSync(out, 65534, 65534);
+    const result = await runMain(["encode", input, "-o", out]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(readFileSync(out, "utf8"), /^data:image\/png;base64,/);
+    const stats = statSync(out);
+    assert.equal((stats.mode & 0o777).toString(8), "600");
+    if (root) assert.deepEqual([stats.uid, stats.gid], [65534, 65534]);
+
+    // A mode more open than the umask would give is kept too.
+    chmodSync(out, 0o664);
+    assert.equal((await runMain(["encode", input, "-o", out, "--lossy"])).code, 0);
+    assert.equal((statSync(out).mode & 0o777).toString(8), "664");
+    assert.deepEqual(temporaries(dir), []);
+  });
+});
+
+describe("writeFileAtomic: chunks and temporary files", () => {
+  test("strings, bytes, iterables and async iterables are written whole", async () => {
+    const { dir } = folderWithInput();
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    async function* pieces() {
+      yield "a";
+      await new Promise((resolve) => setImmediate(resolve));
+      yield bytes("b");
+      yield "é".repeat(100_000);
+    }
+    const cases: Array<[OutputData, string]> = [
+      ["plain", "plain"],
+      [bytes("bytes"), "bytes"],
+      [["x", bytes("y"), "z"], "xyz"],
+      [pieces(), `ab${"é".repeat(100_000)}`],
+    ];
+    for (const [data, expected] of cases) {
+      const out = join(dir, "out.txt");
+      await writeFileAtomic(out, data);
+      assert.equal(readFileSync(out, "utf8"), expected);
+    }
+    assert.deepEqual(temporaries(dir), []);
+  });
+
+  test("a stream that fails passes its own error on and leaves the old file", async () => {
+    const { dir } = folderWithInput();
+    const out = join(dir, "out.html");
+    writeFileSync(out, "old");
+    async function* failing() {
+      yield "<!doctype html>";
+      throw new Error("render failed");
+    }
+    await assert.rejects(writeFileAtomic(out, failing()), /^Error: render failed$/);
+    assert.equal(readFileSync(out, "utf8"), "old");
+    assert.deepEqual(temporaries(dir), []);
+  });
+
+  test("removeTemporaryFiles removes a file still being written; the old file stays", async () => {
+    const { dir } = folderWithInput();
+    const out = join(dir, "out.html");
+    writeFileSync(out, "old");
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = () => {};
+    const writing = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    async function* slow() {
+      yield "first chunk";
+      started();
+      await held;
+      yield "second chunk";
+    }
+    const result = writeFileAtomic(out, slow());
+    await writing;
+    assert.equal(temporaries(dir).length, 1);
+    removeTemporaryFiles();
+    assert.deepEqual(temporaries(dir), []);
+    release();
+    // The rename finds no temporary file: the write fails instead of installing half a page.
+    await assert.rejects(result, /cannot write/);
+    assert.equal(readFileSync(out, "utf8"), "old");
+    assert.deepEqual(temporaries(dir), []);
   });
 });

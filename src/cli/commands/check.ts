@@ -10,9 +10,9 @@ import { ImgencError } from "../../errors.js";
 import { redactSpec, redactText } from "../../source/redact.js";
 import { formatCheck, progressLine } from "../format/check.js";
 import { colorLevel, type Io, write } from "../io.js";
-import { writeFileAtomic } from "../output.js";
+import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
 import { writeCheckReport } from "./report.js";
-import { localInputs, type SourceFlags } from "./shared.js";
+import { localInputs, printThenReport, type SourceFlags, writeOutputs } from "./shared.js";
 
 interface Flags extends SourceFlags, CheckSettings {
   config?: string;
@@ -77,6 +77,11 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
   const flags = command.opts<Flags>();
   if (flags.json && flags.jsonl)
     throw new ImgencError("usage", "--json and --jsonl both want stdout; pick one");
+  const outputs = [
+    ...(flags.junit !== undefined ? [{ option: "--junit", path: flags.junit }] : []),
+    ...(flags.report !== undefined ? [{ option: "--report", path: flags.report }] : []),
+  ];
+  assertDistinctOutputs(outputs);
   const config = loadConfig(flags.config);
   // Flags given on the command line win over the config and its overrides.
   const fromFlags: CheckSettings = {};
@@ -86,6 +91,8 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
   }
   let files = await discover(specs);
   if (flags.shard) files = selectShard(files, flags.shard);
+  const inputs = localInputs(files);
+  checkOutputs(outputs, inputs);
   const wantImages = flags.report !== undefined;
   const jobs = files.map((file) =>
     job(file, { ...settingsFor(config, file), ...fromFlags }, flags, wantImages),
@@ -97,13 +104,21 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
   const controller = new AbortController();
   const unregister = io.onInterrupt?.(() => controller.abort());
   const pending: Promise<void>[] = [];
+  // A failed stdout is reported after the files are written: they may be all that is left.
+  let stdoutFailure: unknown;
+  const keep = (written: Promise<void>) =>
+    pending.push(
+      written.catch((error: unknown) => {
+        stdoutFailure ??= error;
+      }),
+    );
   const run = await runCheck(jobs, {
     jobs: flags.jobs ?? io.cores ?? 1,
     signal: controller.signal,
     onItem: (finished, done, total) => {
       const item = shown(finished);
-      if (flags.jsonl) pending.push(write(io.stdout, `${JSON.stringify(itemJson(item))}\n`));
-      if (progress) pending.push(write(io.stderr, progressLine(done, total, item.file, columns)));
+      if (flags.jsonl) keep(write(io.stdout, `${JSON.stringify(itemJson(item))}\n`));
+      if (progress) keep(write(io.stderr, progressLine(done, total, item.file, columns)));
     },
   }).finally(() => unregister?.());
   await Promise.all(pending);
@@ -111,16 +126,30 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
 
   const items = run.items.map(shown);
   const ranked = rankWorstFirst(items);
-  const inputs = localInputs(files);
-  if (flags.junit !== undefined)
-    await writeFileAtomic(flags.junit, junitXml(ranked, run.totals), inputs);
-  if (flags.report !== undefined) await writeCheckReport(flags.report, ranked, run.totals, inputs);
-  if (flags.json) {
-    const doc = { schemaVersion: 1, images: ranked.map(itemJson), totals: run.totals };
-    await write(io.stdout, `${JSON.stringify(doc, null, 2)}\n`);
-  } else if (!flags.jsonl) {
-    await write(io.stdout, formatCheck(items, run.totals, chalk));
-  }
-  if (run.totals.interrupted) return 130;
-  return run.totals.failed + run.totals.errors === 0 ? 0 : 1;
+  const finished = new Set(run.items.map((item) => item.file));
+  const notRun = run.totals.interrupted
+    ? files.filter((file) => !finished.has(file)).map(redactSpec)
+    : [];
+  const { junit, report } = flags;
+  const failures = await writeOutputs([
+    junit !== undefined
+      ? () => writeFileAtomic(junit, junitXml(ranked, run.totals, { notRun }), inputs)
+      : undefined,
+    report !== undefined ? () => writeCheckReport(report, ranked, run.totals, inputs) : undefined,
+  ]);
+  const code = run.totals.interrupted ? 130 : run.totals.failed + run.totals.errors === 0 ? 0 : 1;
+  return printThenReport(
+    io,
+    failures,
+    async () => {
+      if (stdoutFailure !== undefined) throw stdoutFailure;
+      if (flags.json) {
+        const doc = { schemaVersion: 1, images: ranked.map(itemJson), totals: run.totals };
+        await write(io.stdout, `${JSON.stringify(doc, null, 2)}\n`);
+      } else if (!flags.jsonl) {
+        await write(io.stdout, formatCheck(items, run.totals, chalk));
+      }
+    },
+    code,
+  );
 }

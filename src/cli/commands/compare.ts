@@ -7,15 +7,17 @@ import { toDataUri } from "../../payload/datauri.js";
 import type { LosslessMode, Subsampling } from "../../payload/types.js";
 import { formatCompare } from "../format/compare.js";
 import { termSafe } from "../format/terminal.js";
-import { colorLevel, type Io, write } from "../io.js";
-import { writeFileAtomic } from "../output.js";
+import { colorLevel, type Io, stdinFile, write } from "../io.js";
+import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
 import { writeCompareReport } from "./report.js";
 import {
   localInputs,
   type ModelFlags,
   modelOptions,
+  printThenReport,
   type SourceFlags,
   sourceOptions,
+  writeOutputs,
 } from "./shared.js";
 
 interface Flags extends ModelFlags, SourceFlags {
@@ -69,31 +71,45 @@ export async function runCompare(
   };
   const sources = other === undefined ? [source] : [source, other];
   if (sources.filter((s) => s === "-").length > 1) throw usage("only one source can be - (stdin)");
+  const outputs = [
+    ...(flags.diff !== undefined ? [{ option: "--diff", path: flags.diff }] : []),
+    ...(flags.report !== undefined ? [{ option: "--report", path: flags.report }] : []),
+  ];
+  assertDistinctOutputs(outputs);
+  const inputs = localInputs(sources);
+  checkOutputs(outputs, inputs, sources.includes("-") ? stdinFile(io.stdin) : undefined);
 
   const result = await compare(source, other, options);
   const { report, artifacts } = result;
-  if (flags.report !== undefined)
-    await writeCompareReport(flags.report, result, localInputs(sources));
-
-  if (flags.diff !== undefined) {
-    if (artifacts.diff) {
-      await writeFileAtomic(flags.diff, await diffPng(artifacts.diff), localInputs(sources));
-    } else {
-      await write(
-        io.stderr,
-        `imgenc: ${termSafe(flags.diff)}: not written: the images have different dimensions\n`,
-      );
-    }
+  const { diff, report: reportPath } = flags;
+  const diffImage = artifacts.diff;
+  const failures = await writeOutputs([
+    reportPath !== undefined ? () => writeCompareReport(reportPath, result, inputs) : undefined,
+    diff !== undefined && diffImage
+      ? async () => writeFileAtomic(diff, await diffPng(diffImage), inputs)
+      : undefined,
+  ]);
+  if (diff !== undefined && !diffImage) {
+    await write(
+      io.stderr,
+      `imgenc: ${termSafe(diff)}: not written: the images have different dimensions\n`,
+    );
   }
 
-  if (flags.emit !== undefined) {
-    const payload = artifacts.payloads[flags.emit === "lossless" ? 0 : 1];
-    await write(io.stdout, `${toDataUri(payload.mime, payload.bytes)}\n`);
-  } else if (flags.json) {
-    await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`);
-  } else {
-    const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
-    await write(io.stdout, formatCompare(report, chalk));
-  }
-  return report.passed ? 0 : 1;
+  return printThenReport(
+    io,
+    failures,
+    async () => {
+      if (flags.emit !== undefined) {
+        const payload = artifacts.payloads[flags.emit === "lossless" ? 0 : 1];
+        await write(io.stdout, `${toDataUri(payload.mime, payload.bytes)}\n`);
+      } else if (flags.json) {
+        await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`);
+      } else {
+        const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
+        await write(io.stdout, formatCompare(report, chalk));
+      }
+    },
+    report.passed ? 0 : 1,
+  );
 }

@@ -8,8 +8,8 @@ import { formatPayload, type PayloadForm } from "../../payload/request.js";
 import type { LosslessMode, Subsampling } from "../../payload/types.js";
 import { count } from "../format/numbers.js";
 import { termSafe } from "../format/terminal.js";
-import { type Io, write } from "../io.js";
-import { writeFileAtomic } from "../output.js";
+import { type Io, stdinFile, write } from "../io.js";
+import { checkOutputs, writeFileAtomic } from "../output.js";
 import { localInputs, modelOptions, type SourceFlags, sourceOptions } from "./shared.js";
 
 interface Flags extends SourceFlags {
@@ -61,6 +61,14 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
     throw usage("--base64 and --request are different outputs; pick one");
   }
   const format: EncodeFormat = flags.lossy ? "jpeg" : (flags.format ?? "png");
+  const inputs = localInputs([spec]);
+  if (flags.output !== undefined) {
+    checkOutputs(
+      [{ option: "-o", path: flags.output }],
+      inputs,
+      spec === "-" ? stdinFile(io.stdin) : undefined,
+    );
+  }
   const result = await encode(spec, {
     ...sourceOptions(flags, io),
     ...modelOptions({ minPixels: flags.minPixels, maxPixels: flags.maxPixels }),
@@ -76,11 +84,10 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
   const form: PayloadForm = flags.request ?? (flags.base64 ? "base64" : "data-uri");
   const text = `${formatPayload(result.payload, form)}\n`;
   const note = describeSteps(result.steps, result.payload.bytes.length);
-  if (note !== undefined) {
+  if (note !== undefined)
     await write(io.stderr, `imgenc: ${termSafe(result.source.input)}: ${note}\n`);
-  }
   if (flags.output !== undefined) {
-    await writeFileAtomic(flags.output, text, localInputs([spec]));
+    await writeFileAtomic(flags.output, text, inputs);
   } else {
     await write(io.stdout, text);
   }

@@ -1,7 +1,9 @@
 import { fileURLToPath } from "node:url";
+import { type ImgencError, isImgencError } from "../../errors.js";
 import type { ModelName, PlanOptions } from "../../models/registry.js";
 import type { SourceOptions } from "../../source/types.js";
-import type { Io } from "../io.js";
+import { termSafe } from "../format/terminal.js";
+import { type Io, write } from "../io.js";
 
 export interface SourceFlags {
   timeout: number;
@@ -42,4 +44,43 @@ export function modelOptions(flags: ModelFlags): { model?: ModelName } & PlanOpt
     ...(flags.minPixels !== undefined && { minPixels: flags.minPixels }),
     ...(flags.maxPixels !== undefined && { maxPixels: flags.maxPixels }),
   };
+}
+
+/**
+ * Writes each output in turn, keeping a failure (a full disk) instead of throwing it, so the
+ * results still reach stdout; anything but an ImgencError is a bug and is thrown.
+ */
+export async function writeOutputs(
+  writes: ReadonlyArray<(() => Promise<void>) | undefined>,
+): Promise<ImgencError[]> {
+  const failures: ImgencError[] = [];
+  for (const work of writes) {
+    if (work === undefined) continue;
+    try {
+      await work();
+    } catch (error) {
+      if (!isImgencError(error)) throw error;
+      failures.push(error);
+    }
+  }
+  return failures;
+}
+
+/**
+ * Prints the results, then one line per output that could not be written. Resolves to exit
+ * code 2 when an output failed, else to `code`.
+ */
+export async function printThenReport(
+  io: Io,
+  failures: readonly ImgencError[],
+  print: () => Promise<void>,
+  code: number,
+): Promise<number> {
+  try {
+    await print();
+  } finally {
+    for (const failure of failures)
+      await write(io.stderr, `imgenc: ${termSafe(failure.toString())}\n`);
+  }
+  return failures.length > 0 ? 2 : code;
 }
