@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { realpathSync, type Stats, statSync } from "node:fs";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ImgencError } from "../errors.js";
 
@@ -35,6 +35,30 @@ function cannotWrite(path: string, error: unknown): ImgencError {
   });
 }
 
+export type FileData =
+  | string
+  | Uint8Array
+  | Iterable<string | Uint8Array>
+  | AsyncIterable<string | Uint8Array>;
+
+/** Writes every chunk through one file handle, as it comes: a stream is never held whole. */
+async function writeChunks(path: string, flag: string, data: FileData): Promise<void> {
+  const handle = await open(path, flag);
+  try {
+    const chunks = typeof data === "string" || data instanceof Uint8Array ? [data] : data;
+    for await (const chunk of chunks) {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+      let written = 0;
+      while (written < bytes.byteLength) {
+        const { bytesWritten } = await handle.write(bytes, written, bytes.byteLength - written);
+        written += bytesWritten;
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Writes `data` to `path` through a temporary file in the same folder and a rename, so a reader
  * never sees half a file and an interrupted run leaves the old file intact. Refuses to write
@@ -42,7 +66,7 @@ function cannotWrite(path: string, error: unknown): ImgencError {
  */
 export async function writeFileAtomic(
   path: string,
-  data: string | Uint8Array,
+  data: FileData,
   inputs: readonly string[] = [],
 ): Promise<void> {
   const target = canonical(path);
@@ -59,7 +83,7 @@ export async function writeFileAtomic(
   if (existing !== undefined && !existing.isFile() && !existing.isDirectory()) {
     // A device or pipe (-o /dev/stdout, a FIFO) cannot be replaced by a rename, and must not be.
     try {
-      await writeFile(target, data);
+      await writeChunks(target, "w", data);
     } catch (error) {
       throw cannotWrite(path, error);
     }
@@ -78,7 +102,7 @@ export async function writeFileAtomic(
   }
   const temporary = join(folder, `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
-    await writeFile(temporary, data, { flag: "wx" });
+    await writeChunks(temporary, "wx", data);
     await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
