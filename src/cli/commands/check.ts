@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import { Chalk } from "chalk";
 import type { Command } from "commander";
 import { type CheckSettings, gatesOf, loadConfig, settingsFor } from "../../check/config.js";
@@ -7,6 +8,7 @@ import { rankWorstFirst } from "../../check/rank.js";
 import { runCheck } from "../../check/run.js";
 import type { CheckItem, CheckJob } from "../../check/types.js";
 import { ImgencError } from "../../errors.js";
+import { ImageSpool } from "../../report/spool.js";
 import { formatCheck, progressLine } from "../format/check.js";
 import { colorLevel, type Io, write } from "../io.js";
 import { writeFileAtomic } from "../output.js";
@@ -63,6 +65,22 @@ function job(file: string, settings: CheckSettings, flags: Flags, images: boolea
 }
 
 export async function runCheckCommand(specs: string[], command: Command, io: Io): Promise<number> {
+  const report = command.opts<Flags>().report;
+  // The report's images wait in a file beside it, not in memory, until the page is written.
+  const spool = report === undefined ? undefined : await ImageSpool.open(dirname(resolve(report)));
+  try {
+    return await check(specs, command, io, spool);
+  } finally {
+    await spool?.close();
+  }
+}
+
+async function check(
+  specs: string[],
+  command: Command,
+  io: Io,
+  spool: ImageSpool | undefined,
+): Promise<number> {
   const flags = command.opts<Flags>();
   if (flags.json && flags.jsonl)
     throw new ImgencError("usage", "--json and --jsonl both want stdout; pick one");
@@ -90,6 +108,14 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
     jobs: flags.jobs ?? io.cores ?? 1,
     signal: controller.signal,
     onItem: (item, done, total) => {
+      const images = item.images;
+      if (spool && images) {
+        pending.push(
+          spool.store(images).then((stored) => {
+            item.images = stored;
+          }),
+        );
+      }
       if (flags.jsonl) pending.push(write(io.stdout, `${JSON.stringify(itemJson(item))}\n`));
       if (progress) pending.push(write(io.stderr, progressLine(done, total, item.file, columns)));
     },
