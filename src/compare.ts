@@ -34,6 +34,8 @@ export interface CompareOptions extends SourceOptions, DecodeOptions, PlanOption
   gates?: Gates;
   /** Keep pixelmatch's diff image in the result's artifacts. */
   diff?: boolean;
+  /** Keep both payloads' decoded pixels in the result's artifacts (to draw previews). */
+  pixels?: boolean;
 }
 
 export interface SourceReport {
@@ -82,10 +84,19 @@ export interface CompareReport {
   model?: ModelComparison;
 }
 
+/** Decoded pixels: width * height * 4 bytes, RGBA. */
+export interface RgbaPixels {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
+
 /** Bytes that a caller may write or print; never part of the JSON document. */
 export interface CompareArtifacts {
   payloads: [Payload, Payload];
-  diff?: { width: number; height: number; rgba: Uint8Array };
+  diff?: RgbaPixels;
+  /** The two payloads as decoded and measured, when asked for. */
+  pixels?: [RgbaPixels, RgbaPixels];
 }
 
 export interface CompareResult {
@@ -226,7 +237,10 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
   if (options.model !== undefined) {
     report.model = compareAsSeen(options.model, image, lossyImage, measured.metrics, options);
   }
-  return { report, artifacts: artifacts(payloads, image, measured.diff) };
+  return {
+    report,
+    artifacts: artifacts(payloads, image, measured.diff, options.pixels ? lossyImage : undefined),
+  };
 }
 
 function jpegQuality(bytes: Buffer, image: DecodedImage): number | null | undefined {
@@ -239,10 +253,18 @@ function artifacts(
   payloads: [Payload, Payload],
   image: DecodedImage,
   diff: Uint8Array | undefined,
+  other: DecodedImage | undefined,
 ): CompareArtifacts {
-  return diff === undefined
-    ? { payloads }
-    : { payloads, diff: { width: image.width, height: image.height, rgba: diff } };
+  const pixels = (d: DecodedImage): RgbaPixels => ({
+    width: d.width,
+    height: d.height,
+    rgba: d.rgba,
+  });
+  return {
+    payloads,
+    ...(diff !== undefined && { diff: { width: image.width, height: image.height, rgba: diff } }),
+    ...(other !== undefined && { pixels: [pixels(image), pixels(other)] }),
+  };
 }
 
 /** Two sources compared as given: each is its own payload, untouched. */
@@ -294,7 +316,10 @@ async function comparePair(
   if (options.model !== undefined) {
     report.model = compareAsSeen(options.model, imageA, imageB, report.metrics, options);
   }
-  return { report, artifacts: artifacts(payloads, imageA, measured?.diff) };
+  return {
+    report,
+    artifacts: artifacts(payloads, imageA, measured?.diff, options.pixels ? imageB : undefined),
+  };
 }
 
 /**
@@ -310,7 +335,7 @@ export function compare(
 }
 
 /** pixelmatch's diff image as PNG bytes. */
-export async function diffPng(diff: NonNullable<CompareArtifacts["diff"]>): Promise<Buffer> {
+export async function diffPng(diff: RgbaPixels): Promise<Buffer> {
   const sharp = await loadSharp();
   return sharp(diff.rgba, { raw: { width: diff.width, height: diff.height, channels: 4 } })
     .png()

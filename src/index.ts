@@ -6,6 +6,7 @@ export {
   compare,
   diffPng,
   type PayloadReport,
+  type RgbaPixels,
   type SourceReport,
 } from "./compare.js";
 export { API_FORMATS, type EncodeOptions, type EncodeResult, encode } from "./encode.js";

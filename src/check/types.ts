@@ -1,22 +1,12 @@
 import type { CompareOptions, CompareReport } from "../compare.js";
+import type { ReportImages } from "../report/images.js";
 
-export interface ReportImage {
-  mime: string;
-  bytes: Uint8Array;
-  width: number;
-  height: number;
-}
-
-export interface ReportImages {
-  source: ReportImage;
-  lossy: ReportImage;
-  diff?: ReportImage;
-}
+export type { ReportImage, ReportImages } from "../report/images.js";
 
 export interface CheckJob {
   file: string;
-  options: Omit<CompareOptions, "stdin" | "diff">;
-  /** Also return the payloads and the diff image, for the HTML report. */
+  options: Omit<CompareOptions, "stdin" | "diff" | "pixels">;
+  /** Also return the images the HTML report embeds (preview-sized for large images). */
   images: boolean;
 }
 

@@ -1,12 +1,13 @@
 import { parentPort } from "node:worker_threads";
-import { type CompareOptions, compare, diffPng } from "../compare.js";
+import { type CompareOptions, compare } from "../compare.js";
 import { isImgencError } from "../errors.js";
-import type { CheckItem, CheckJob, ReportImages } from "./types.js";
+import { reportImages } from "../report/images.js";
+import type { CheckItem, CheckJob } from "./types.js";
 
 /** One image per message: compare it and post the result (never throws to the pool). */
 async function run(job: CheckJob): Promise<CheckItem> {
   const started = performance.now();
-  const options: CompareOptions = { ...job.options, diff: job.images };
+  const options: CompareOptions = { ...job.options, diff: job.images, pixels: job.images };
   try {
     const { report, artifacts } = await compare(job.file, undefined, options);
     const item: CheckItem = {
@@ -15,26 +16,14 @@ async function run(job: CheckJob): Promise<CheckItem> {
       durationMs: performance.now() - started,
       report,
     };
-    if (job.images) {
-      const [lossless, lossy] = artifacts.payloads;
-      const images: ReportImages = {
-        source: {
-          mime: lossless.mime,
-          bytes: lossless.bytes,
-          width: lossless.width,
-          height: lossless.height,
-        },
-        lossy: { mime: lossy.mime, bytes: lossy.bytes, width: lossy.width, height: lossy.height },
-      };
-      if (artifacts.diff) {
-        images.diff = {
-          mime: "image/png",
-          bytes: await diffPng(artifacts.diff),
-          width: artifacts.diff.width,
-          height: artifacts.diff.height,
-        };
-      }
-      item.images = images;
+    // Previews are made here, so a large image's full-size pixels and payloads never reach the
+    // main thread, which holds every item until the report is written.
+    if (job.images && artifacts.pixels) {
+      item.images = await reportImages({
+        payloads: artifacts.payloads,
+        pixels: artifacts.pixels,
+        ...(artifacts.diff && { diff: artifacts.diff }),
+      });
     }
     return item;
   } catch (error) {

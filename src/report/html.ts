@@ -6,13 +6,10 @@ import type { Finding } from "../findings/types.js";
 import type { GateResult } from "../gates.js";
 import type { Metrics } from "../metrics/report.js";
 import type { ModelComparison } from "../models/sees.js";
+import type { ReportCrop, ReportImage, ReportImages, ReportView } from "./images.js";
+import { PREVIEW_JPEG, scaleText } from "./images.js";
 
-export interface ReportImage {
-  mime: string;
-  bytes: Uint8Array;
-  width: number;
-  height: number;
-}
+export type { ReportImage, ReportImages } from "./images.js";
 
 export interface ReportEntry {
   /** Anchor id; made safe and unique on the page (the JSON block carries the one used). */
@@ -22,8 +19,8 @@ export interface ReportEntry {
   report: CompareReport | null;
   error?: { code: string; message: string };
   passed: boolean;
-  /** source = the lossless payload as decoded (PNG), lossy = the JPEG payload. */
-  images?: { source: ReportImage; lossy: ReportImage; diff?: ReportImage };
+  /** source = the first payload (lossless), lossy = the second; as they are, or previews. */
+  images?: ReportImages;
 }
 
 export interface HtmlReportOptions {
@@ -90,7 +87,7 @@ function fig(
 const DATA_ID = "imgenc-data";
 
 /** Anchor ids limited to characters that need no escaping in URLs or CSS selectors. */
-function safeIds(entries: ReportEntry[]): string[] {
+function safeIds(entries: readonly ReportEntry[]): string[] {
   // The JSON block's id is taken.
   const used = new Set<string>([DATA_ID]);
   return entries.map((entry, i) => {
@@ -115,63 +112,147 @@ function badge(verdict: Verdict): string {
   return `<span class="badge ${verdict}">${VERDICT_TEXT[verdict]}</span>`;
 }
 
-function dataUri(image: ReportImage): string {
-  // The media type lands inside a URL: anything odd is not worth trusting.
-  const mime = /^[\w.+-]+\/[\w.+-]+$/.test(image.mime) ? image.mime : "application/octet-stream";
-  const bytes = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength);
-  return `data:${mime};base64,${bytes.toString("base64")}`;
-}
+/**
+ * A piece of the page: markup, or an image whose data: URI is written in slices where it
+ * stands, so no string ever holds a whole image.
+ */
+type Part = string | ReportImage;
 
 function dimension(n: number): number {
   return Number.isFinite(n) && n > 0 ? Math.round(n) : 1;
 }
 
-function imgTag(image: ReportImage, alt: string): string {
-  return `<img src="${dataUri(image)}" width="${dimension(image.width)}" height="${dimension(image.height)}" alt="${esc(alt)}" loading="lazy" decoding="async" draggable="false">`;
+function imgTag(image: ReportImage, alt: string): Part[] {
+  return [
+    `<img src="`,
+    image,
+    `" width="${dimension(image.width)}" height="${dimension(image.height)}" alt="${esc(alt)}" loading="lazy" decoding="async" draggable="false">`,
+  ];
 }
 
-function pane(kind: "a" | "b" | "diff", caption: string, image: ReportImage, alt: string): string {
+function pane(kind: "a" | "b" | "diff", caption: string, image: ReportImage, alt: string): Part[] {
   const handle = kind === "b" ? `<div class="handle"></div>` : "";
-  return `<figure class="pane ${kind}"><figcaption>${caption}</figcaption><div class="scroll"><div class="frame">${imgTag(image, alt)}${handle}</div></div></figure>`;
+  return [
+    `<figure class="pane ${kind}"><figcaption>${caption}</figcaption><div class="scroll"><div class="frame">`,
+    ...imgTag(image, alt),
+    `${handle}</div></div></figure>`,
+  ];
 }
+
+function size(width: number, height: number): string {
+  return `${dimension(width)}×${dimension(height)}`;
+}
+
+/** What a pane shows: the payload at full size, a preview of it, or a crop of it. */
+type Shown = "full" | "preview" | "crop";
 
 function payloadCaption(
   p: PayloadReport | undefined,
   image: ReportImage,
   fallback: string,
+  shown: Shown,
 ): string {
   const name = p ? `<b>${esc(p.role)}</b> ${esc(p.label)}` : `<b>${esc(fallback)}</b>`;
-  const size = `${dimension(image.width)}×${dimension(image.height)}`;
-  return `${name} <span class="muted">· ${esc(size)} · ${esc(count(image.bytes.byteLength))} B</span>`;
+  if (shown === "crop") return `${name} <span class="muted">· 1:1 crop</span>`;
+  if (shown === "preview" && p) {
+    // The payload's own figures; the page says above at what scale it is shown.
+    return `${name} <span class="muted">· ${esc(size(p.width, p.height))} · ${esc(count(p.bytes))} B · shown ${esc(size(image.width, image.height))}</span>`;
+  }
+  return `${name} <span class="muted">· ${esc(size(image.width, image.height))} · ${esc(count(image.bytes.byteLength))} B</span>`;
 }
 
-function viewer(entry: ReportEntry, images: NonNullable<ReportEntry["images"]>): string {
+function viewer(entry: ReportEntry, view: ReportView, shown: Shown, diffNote: string): Part[] {
   const [pa, pb] = entry.report?.payloads ?? [];
   const labelA = pa ? `${pa.role} ${pa.label}` : "lossless";
   const labelB = pb ? `${pb.role} ${pb.label}` : "lossy";
-  const diff = images.diff
+  const what = shown === "crop" ? " (1:1 crop)" : shown === "preview" ? " (preview)" : "";
+  const diff: Part[] = view.diff
     ? pane(
         "diff",
-        `<b>diff</b> <span class="muted">· pixelmatch: red perceptible, yellow anti-aliasing</span>`,
-        images.diff,
-        `pixelmatch diff of ${entry.title}`,
+        `<b>diff</b> <span class="muted">· pixelmatch: red perceptible, yellow anti-aliasing${diffNote}</span>`,
+        view.diff,
+        `pixelmatch diff of ${entry.title}${what}`,
       )
-    : `<figure class="pane diff"><figcaption><b>diff</b></figcaption><p class="muted">${
-        entry.report?.metrics === null
-          ? "not measured: the payloads differ in size"
-          : "no diff image"
-      }</p></figure>`;
+    : [
+        `<figure class="pane diff"><figcaption><b>diff</b></figcaption><p class="muted">${
+          entry.report?.metrics === null
+            ? "not measured: the payloads differ in size"
+            : "no diff image"
+        }</p></figure>`,
+      ];
   const button = (attr: string, value: string, text: string, pressed: boolean, key?: string) =>
     `<button type="button" data-${attr}="${value}" aria-pressed="${pressed}"${key ? ` title="key ${key}"` : ""}>${text}</button>`;
-  return `<div class="toolbar">
+  return [
+    `<div class="viewer" data-zoom="fit"><div class="toolbar">
 <div class="group" role="group" aria-label="view">${button("mode", "side", "Side by side", true, "B")}${button("mode", "flip", "Flip ⇄", false, "F")}${button("mode", "slide", "Slide", false, "S")}</div>
 <input type="range" class="split" min="0" max="100" step="0.1" value="50" aria-label="split: ${esc(labelA)} left, ${esc(labelB)} right">
 <div class="group" role="group" aria-label="zoom">${button("zoom", "fit", "Fit", true, "Z")}${button("zoom", "1", "1:1", false)}${button("zoom", "2", "2×", false)}${button("zoom", "4", "4×", false)}</div>
 </div>
 <div class="views" data-mode="side" data-show="b" data-label-a="${esc(labelA)}" data-label-b="${esc(labelB)}">
-<div class="pair"><output class="status"></output>${pane("a", payloadCaption(pa, images.source, "lossless"), images.source, `${labelA}: ${entry.title}`)}${pane("b", payloadCaption(pb, images.lossy, "lossy"), images.lossy, `${labelB}: ${entry.title}`)}</div>
-${diff}
-</div>`;
+<div class="pair"><output class="status"></output>`,
+    ...pane(
+      "a",
+      payloadCaption(pa, view.source, "lossless", shown),
+      view.source,
+      `${labelA}: ${entry.title}${what}`,
+    ),
+    ...pane(
+      "b",
+      payloadCaption(pb, view.lossy, "lossy", shown),
+      view.lossy,
+      `${labelB}: ${entry.title}${what}`,
+    ),
+    `</div>
+`,
+    ...diff,
+    `
+</div></div>`,
+  ];
+}
+
+const CROP_REASON: Record<ReportCrop["by"], string> = {
+  mismatch: "the region with the most pixelmatch mismatches",
+  difference: "no pixelmatch mismatch: the region with the most absolute difference",
+  centre: "the payloads are identical: the centre",
+};
+
+/** Full size, or a downscaled view plus a 1:1 crop, each saying what it is. */
+function imagesBlock(entry: ReportEntry, images: ReportImages): Part[] {
+  const k = images.divisor;
+  if (k === undefined || k <= 1) return viewer(entry, images, "full", "");
+  const payloads = entry.report?.payloads ?? [];
+  const shownAs = [images.source, images.lossy]
+    .map((image, i) => {
+      const p = payloads[i];
+      const from = p ? `${size(p.width, p.height)} → ` : "";
+      return `${from}${size(image.width, image.height)}`;
+    })
+    .filter((text, i, all) => all.indexOf(text) === i)
+    .join(" and ");
+  const scale = scaleText(k);
+  const jpeg = images.source.mime === "image/jpeg" || images.lossy.mime === "image/jpeg";
+  const how = [
+    `downscaled${jpeg ? ` (as JPEG q${PREVIEW_JPEG.quality})` : ""} to keep the page small`,
+    ...(images.crop ? ["the 1:1 crop below is exact"] : []),
+    "every figure is measured on the full images",
+  ];
+  const parts: Part[] = [
+    `<p class="scaled" data-divisor="${k}"><b>shown at ${esc(scale)}: ${esc(shownAs)}</b> <span class="muted">· ${how.join("; ")}</span></p>`,
+    ...viewer(
+      entry,
+      images,
+      "preview",
+      `; here each pixel stands for ${k}×${k}, red if any of them is`,
+    ),
+  ];
+  const crop = images.crop;
+  if (crop) {
+    parts.push(
+      `<p class="scaled crop" data-x="${crop.x}" data-y="${crop.y}"><b>1:1 crop: ${esc(size(crop.width, crop.height))} at x ${crop.x}, y ${crop.y}</b> <span class="muted">· ${CROP_REASON[crop.by]}</span></p>`,
+      ...viewer(entry, crop, "crop", ""),
+    );
+  }
+  return parts;
 }
 
 function describeSource(s: SourceReport, i: number): string {
@@ -290,7 +371,7 @@ function modelBlock(model: ModelComparison): string {
   return `<section class="block model"><h3>what ${esc(plan.model)} sees</h3><p>${line}</p><p class="muted small">${esc(plan.note)}</p>${metrics}<p class="summary ${tone}">${esc(model.summary)}</p></section>`;
 }
 
-function entrySection(entry: ReportEntry, id: string): string {
+function entrySection(entry: ReportEntry, id: string): Part[] {
   const verdict = verdictOf(entry);
   const head = `<header><h2><a href="#${id}">${esc(entry.title)}</a></h2>${badge(verdict)}</header>`;
   const report = entry.report;
@@ -299,11 +380,13 @@ function entrySection(entry: ReportEntry, id: string): string {
     : "";
   if (report === null) {
     const fallback = entry.error ? "" : `<div class="failure">the image could not be read</div>`;
-    return `<section class="entry" id="${id}" data-entry="${id}" data-verdict="${verdict}">${head}${error}${fallback}</section>`;
+    return [
+      `<section class="entry" id="${id}" data-entry="${id}" data-verdict="${verdict}">${head}${error}${fallback}</section>`,
+    ];
   }
   const views = entry.images
-    ? viewer(entry, entry.images)
-    : `<p class="muted">images not embedded</p>`;
+    ? imagesBlock(entry, entry.images)
+    : [`<p class="muted">images not embedded</p>`];
   const metrics = report.metrics
     ? `<section class="block">${metricsTable(report.metrics, "metrics", `difference, ${esc(report.payloads[1].role)} vs ${esc(report.payloads[0].role)}`)}</section>`
     : `<section class="block"><h3>difference</h3><p class="muted">not measured: the payloads differ in size</p></section>`;
@@ -314,37 +397,44 @@ function entrySection(entry: ReportEntry, id: string): string {
     gatesBlock(report.gates),
     report.model ? modelBlock(report.model) : "",
   ].join("");
-  return `<section class="entry" id="${id}" data-entry="${id}" data-verdict="${verdict}" data-zoom="fit">${head}${sourcesBlock(report)}${error}${views}<div class="details">${details}</div></section>`;
+  return [
+    `<section class="entry" id="${id}" data-entry="${id}" data-verdict="${verdict}"${entry.images ? ` data-images="${(entry.images.divisor ?? 1) > 1 ? "preview" : "full"}"` : ""}>${head}${sourcesBlock(report)}${error}`,
+    ...views,
+    `<div class="details">${details}</div></section>`,
+  ];
 }
 
-function overview(entries: ReportEntry[], ids: string[]): string {
-  const rows = entries
-    .map((entry, i) => {
-      const id = ids[i] as string;
-      const r = entry.report;
-      const link = `<a href="#${id}">${esc(entry.title)}</a>`;
-      if (r === null) {
-        const what = entry.error ? `<code>${esc(entry.error.code)}</code>` : "";
-        return `<tr data-entry="${id}"><td class="file">${link}</td><td>${badge("error")}</td><td colspan="5" class="muted">${what}</td></tr>`;
-      }
-      const m = r.metrics;
-      const cell = (html: string) => `<td class="n">${html}</td>`;
-      const none = `<td class="n muted">—</td>`;
-      const severe = r.findings.filter((f) => f.severity !== "info").length;
-      return `<tr data-entry="${id}"><td class="file">${link}</td><td>${badge(verdictOf(entry))}</td>${
-        m
-          ? cell(fig("metrics.psnr", "db", m.psnr, "psnr")) +
-            cell(fig("metrics.ssim", "ssim", m.ssim, "ssim")) +
-            cell(fig("metrics.mismatchShare", "percent", m.mismatchShare, "mismatchShare"))
-          : none + none + none
-      }${cell(fig("ratio.bytes", "ratio", r.ratio.bytes))}${cell(
-        `${fig("findings.length", "count", r.findings.length)}${severe > 0 ? ` <span class="warn-dot" title="${severe} warning or error">▲</span>` : ""}`,
-      )}</tr>`;
-    })
-    .join("\n");
-  return `<section class="overview"><table><thead><tr><th scope="col">file</th><th scope="col">verdict</th><th scope="col" class="n">PSNR</th><th scope="col" class="n">SSIM</th><th scope="col" class="n">mismatch</th><th scope="col" class="n" title="lossy bytes / lossless bytes">size ratio</th><th scope="col" class="n">findings</th></tr></thead><tbody>
-${rows}
+function* overview(entries: readonly ReportEntry[], ids: string[]): Generator<string> {
+  yield `<section class="overview"><table><thead><tr><th scope="col">file</th><th scope="col">verdict</th><th scope="col" class="n">PSNR</th><th scope="col" class="n">SSIM</th><th scope="col" class="n">mismatch</th><th scope="col" class="n" title="lossy bytes / lossless bytes">size ratio</th><th scope="col" class="n">findings</th></tr></thead><tbody>
+`;
+  for (const [i, entry] of entries.entries()) {
+    if (i > 0) yield "\n";
+    yield overviewRow(entry, ids[i] as string);
+  }
+  yield `
 </tbody></table></section>`;
+}
+
+function overviewRow(entry: ReportEntry, id: string): string {
+  const r = entry.report;
+  const link = `<a href="#${id}">${esc(entry.title)}</a>`;
+  if (r === null) {
+    const what = entry.error ? `<code>${esc(entry.error.code)}</code>` : "";
+    return `<tr data-entry="${id}"><td class="file">${link}</td><td>${badge("error")}</td><td colspan="5" class="muted">${what}</td></tr>`;
+  }
+  const m = r.metrics;
+  const cell = (html: string) => `<td class="n">${html}</td>`;
+  const none = `<td class="n muted">—</td>`;
+  const severe = r.findings.filter((f) => f.severity !== "info").length;
+  return `<tr data-entry="${id}"><td class="file">${link}</td><td>${badge(verdictOf(entry))}</td>${
+    m
+      ? cell(fig("metrics.psnr", "db", m.psnr, "psnr")) +
+        cell(fig("metrics.ssim", "ssim", m.ssim, "ssim")) +
+        cell(fig("metrics.mismatchShare", "percent", m.mismatchShare, "mismatchShare"))
+      : none + none + none
+  }${cell(fig("ratio.bytes", "ratio", r.ratio.bytes))}${cell(
+    `${fig("findings.length", "count", r.findings.length)}${severe > 0 ? ` <span class="warn-dot" title="${severe} warning or error">▲</span>` : ""}`,
+  )}</tr>`;
 }
 
 /** JSON inside <script>: `<` escaped so no string can close the element or open a comment. */
@@ -388,11 +478,12 @@ caption .v{color:var(--fg)}
 .overview tbody tr:hover{background:#f6f8fa}
 .warn-dot{color:var(--warn)}
 .entry{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:20px 0}
-.entry[data-zoom]{content-visibility:auto;contain-intrinsic-size:auto 1000px}
-@media print{.entry[data-zoom]{content-visibility:visible}}
+.entry[data-images]{content-visibility:auto;contain-intrinsic-size:auto 1000px}
+@media print{.entry[data-images]{content-visibility:visible}}
 .entry:target{border-color:var(--accent);box-shadow:0 0 0 2px rgba(9,105,218,.2)}
 .entry>header{display:flex;gap:12px;align-items:center;flex-wrap:wrap;margin-bottom:4px}
 .source{margin:2px 0;overflow-wrap:anywhere}
+.scaled{margin:14px 0 0;overflow-wrap:anywhere}.scaled+.viewer .toolbar{margin-top:6px}
 .failure{margin:10px 0 0;padding:10px 12px;border-left:4px solid var(--fail);background:#fff5f5;overflow-wrap:anywhere}
 .toolbar{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;margin:12px 0 8px}
 .group{display:inline-flex;border:1px solid var(--line);border-radius:6px;overflow:hidden}
@@ -424,9 +515,9 @@ figcaption,.status{font-size:12px;line-height:18px;margin:0 0 4px;overflow-wrap:
 .frame{position:relative;width:fit-content;max-width:100%;background:repeating-conic-gradient(#d9dce1 0 25%,#fff 0 50%) 0 0/16px 16px}
 .frame img{display:block;max-width:100%;height:auto;user-select:none}
 .handle{display:none;position:absolute;top:0;bottom:0;left:var(--split);width:2px;margin-left:-1px;background:#fff;box-shadow:0 0 0 1px rgba(0,0,0,.45);pointer-events:none}
-.entry:not([data-zoom=fit]) .scroll{overflow:auto;max-height:80vh}
-.entry:not([data-zoom=fit]) .frame{max-width:none}
-.entry:not([data-zoom=fit]) .frame img{max-width:none;image-rendering:pixelated}
+.viewer:not([data-zoom=fit]) .scroll{overflow:auto;max-height:80vh}
+.viewer:not([data-zoom=fit]) .frame{max-width:none}
+.viewer:not([data-zoom=fit]) .frame img{max-width:none;image-rendering:pixelated}
 .details{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:18px 28px;margin-top:18px}
 .block p{margin:6px 0}
 .findings{list-style:none;margin:0;padding:0}
@@ -441,8 +532,10 @@ tr.bad td:last-child{color:var(--fail);font-weight:600}tr.ok td:last-child{color
 `;
 
 /**
- * Event-delegated: one listener per event type on the document, however many entries. The
- * lossy image sits on top of the lossless one in flip/slide modes; flip hides it, slide clips it.
+ * Event-delegated: one listener per event type on the document, however many entries. Each
+ * viewer (an entry has one, or two: a downscaled view and a 1:1 crop) keeps its own mode and
+ * zoom. The lossy image sits on top of the lossless one in flip/slide modes; flip hides it,
+ * slide clips it.
  */
 const JS = `"use strict";
 (() => {
@@ -472,15 +565,15 @@ const JS = `"use strict";
     e.dataset.zoom = z; press(e, "zoom", z);
     for (const img of e.querySelectorAll(".views img")) img.style.width = z === "fit" ? "" : Number(img.getAttribute("width")) * Number(z) + "px";
   };
-  const entryOf = (t) => (t instanceof Element ? t.closest(".entry") : null);
+  const viewerOf = (t) => (t instanceof Element ? t.closest(".viewer") : null);
   const current = () => {
-    const e = entryOf(document.activeElement) || document.querySelector(".entry:hover");
+    const e = viewerOf(document.activeElement) || document.querySelector(".viewer:hover");
     if (e) return e;
-    const all = document.querySelectorAll(".entry");
+    const all = document.querySelectorAll(".viewer");
     return all.length === 1 ? all[0] : null;
   };
   document.addEventListener("click", (ev) => {
-    const t = ev.target, e = entryOf(t);
+    const t = ev.target, e = viewerOf(t);
     if (!e || !views(e)) return;
     const b = t.closest("button");
     if (b && b.dataset.mode) { if (b.dataset.mode === "flip") flip(e); else mode(e, b.dataset.mode); }
@@ -488,7 +581,7 @@ const JS = `"use strict";
     else if (t.closest(".views[data-mode=flip] .pair")) flip(e);
   });
   document.addEventListener("input", (ev) => {
-    const t = ev.target, e = entryOf(t);
+    const t = ev.target, e = viewerOf(t);
     if (e && t.matches("input.split")) split(e, Number(t.value));
   });
   document.addEventListener("keydown", (ev) => {
@@ -511,7 +604,7 @@ const JS = `"use strict";
   document.addEventListener("pointerdown", (ev) => {
     const pair = ev.button === 0 && ev.target instanceof Element ? ev.target.closest(".views[data-mode=slide] .pair") : null;
     if (!pair) return;
-    drag = entryOf(pair);
+    drag = viewerOf(pair);
     pair.setPointerCapture(ev.pointerId);
     at(drag, ev);
     ev.preventDefault();
@@ -526,7 +619,7 @@ const JS = `"use strict";
     if (!(s instanceof Element) || !s.classList.contains("scroll")) return;
     const x = s.scrollLeft, y = s.scrollTop, want = echo.get(s);
     if (want && want[0] === x && want[1] === y) { echo.delete(s); return; }
-    for (const o of entryOf(s).querySelectorAll(".scroll")) {
+    for (const o of viewerOf(s).querySelectorAll(".scroll")) {
       if (o === s || (o.scrollLeft === x && o.scrollTop === y)) continue;
       o.scrollLeft = x; o.scrollTop = y;
       echo.set(o, [o.scrollLeft, o.scrollTop]);
@@ -535,31 +628,76 @@ const JS = `"use strict";
 })();
 `;
 
-/**
- * One self-contained HTML page for compare reports: images as data: URIs, inline CSS and JS,
- * and a Content-Security-Policy that forbids every fetch but data: images, so opening the file
- * never touches the network. Pure: same input, same bytes (unless `generatedAt` is given).
- */
-export function renderHtmlReport(entries: ReportEntry[], options: HtmlReportOptions): string {
+/** No chunk of the page is longer than this many characters (1 MiB of base64). */
+export const MAX_CHUNK_CHARS = 1 << 20;
+/** Markup is gathered up to this size before it is handed on: fewer, larger writes. */
+const GATHER_CHARS = 64 * 1024;
+/** Image bytes per base64 slice: a multiple of 3, so the slices join into one valid URI. */
+const SLICE_BYTES = (MAX_CHUNK_CHARS / 4) * 3;
+
+/** Cuts long markup into chunks, never between the two halves of a surrogate pair. */
+function* split(text: string): Generator<string> {
+  let start = 0;
+  while (text.length - start > MAX_CHUNK_CHARS) {
+    let end = start + MAX_CHUNK_CHARS;
+    const last = text.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff) end--;
+    yield text.slice(start, end);
+    start = end;
+  }
+  if (start < text.length) yield start === 0 ? text : text.slice(start);
+}
+
+function mediaType(image: ReportImage): string {
+  // The media type lands inside a URL: anything odd is not worth trusting.
+  return /^[\w.+-]+\/[\w.+-]+$/.test(image.mime) ? image.mime : "application/octet-stream";
+}
+
+/** Markup gathered into chunks; each image's bytes read only when its turn comes. */
+async function* chunks(parts: Iterable<Part>): AsyncGenerator<string> {
+  let pending = "";
+  for (const part of parts) {
+    if (typeof part === "string") {
+      pending += part;
+      if (pending.length >= GATHER_CHARS) {
+        yield* split(pending);
+        pending = "";
+      }
+      continue;
+    }
+    yield* split(`${pending}data:${mediaType(part)};base64,`);
+    pending = "";
+    const stored = part.bytes;
+    const bytes = stored instanceof Uint8Array ? stored : await stored.read();
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let start = 0; start < buffer.length; start += SLICE_BYTES) {
+      yield buffer.toString("base64", start, Math.min(buffer.length, start + SLICE_BYTES));
+    }
+  }
+  if (pending !== "") yield* split(pending);
+}
+
+/** Per entry, for scripts: at what scale its images are shown, and where the crop is. */
+function previewData(images: ReportImages | undefined): object | null {
+  if (images?.divisor === undefined || images.divisor <= 1) return null;
+  const crop = images.crop;
+  return {
+    divisor: images.divisor,
+    width: images.source.width,
+    height: images.source.height,
+    crop: crop
+      ? { x: crop.x, y: crop.y, width: crop.width, height: crop.height, by: crop.by }
+      : null,
+  };
+}
+
+function* page(entries: readonly ReportEntry[], options: HtmlReportOptions): Generator<Part> {
   const ids = safeIds(entries);
   const verdicts = entries.map(verdictOf);
   const totals = options.totals ?? {
     passed: verdicts.filter((v) => v === "pass").length,
     failed: verdicts.filter((v) => v === "fail").length,
     errors: verdicts.filter((v) => v === "error").length,
-  };
-  const data = {
-    title: options.title,
-    ...(options.generatedAt !== undefined && { generatedAt: options.generatedAt }),
-    totals,
-    entries: entries.map((entry, i) => ({
-      id: ids[i],
-      title: entry.title,
-      passed: entry.passed,
-      verdict: verdicts[i],
-      error: entry.error ?? null,
-      report: entry.report,
-    })),
   };
   const csp = [
     "default-src 'none'",
@@ -576,7 +714,7 @@ export function renderHtmlReport(entries: ReportEntry[], options: HtmlReportOpti
   const n = entries.length;
   const summary = `${count(n)} image${n === 1 ? "" : "s"} · ${count(totals.passed)} passed · ${count(totals.failed)} failed · ${count(totals.errors)} error${totals.errors === 1 ? "" : "s"}${generated}`;
   const help = `<p class="muted small">Per image: <kbd>F</kbd> flip lossless/lossy, <kbd>S</kbd> slide, <kbd>B</kbd> side by side, <kbd>Z</kbd> zoom (fit, 1:1, 2×, 4×); keys act on the image under the pointer or focused. Drag across the image to move the split.</p>`;
-  return `<!doctype html>
+  yield `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -590,12 +728,52 @@ export function renderHtmlReport(entries: ReportEntry[], options: HtmlReportOpti
 <body>
 <main>
 <header class="page-head"><h1>${esc(options.title)}</h1><p>${summary}</p>${help}</header>
-${n > 1 ? overview(entries, ids) : ""}
-${entries.map((entry, i) => entrySection(entry, ids[i] as string)).join("\n")}
+`;
+  if (n > 1) yield* overview(entries, ids);
+  yield "\n";
+  for (const [i, entry] of entries.entries()) {
+    if (i > 0) yield "\n";
+    yield* entrySection(entry, ids[i] as string);
+  }
+  // The same text as JSON.stringify of the whole document, written one entry at a time.
+  const head = [`"title":${scriptJson(options.title)}`];
+  if (options.generatedAt !== undefined)
+    head.push(`"generatedAt":${scriptJson(options.generatedAt)}`);
+  head.push(`"totals":${scriptJson(totals)}`);
+  yield `
 </main>
-<script type="application/json" id="${DATA_ID}">${scriptJson(data)}</script>
+<script type="application/json" id="${DATA_ID}">{${head.join(",")},"entries":[`;
+  for (const [i, entry] of entries.entries()) {
+    const data = {
+      id: ids[i],
+      title: entry.title,
+      passed: entry.passed,
+      verdict: verdicts[i],
+      error: entry.error ?? null,
+      report: entry.report,
+      preview: previewData(entry.images),
+    };
+    yield `${i > 0 ? "," : ""}${scriptJson(data)}`;
+  }
+  yield `]}</script>
 <script>${JS}</script>
 </body>
 </html>
 `;
+}
+
+/**
+ * One self-contained HTML page for compare reports: images as data: URIs, inline CSS and JS,
+ * and a Content-Security-Policy that forbids every fetch but data: images, so opening the file
+ * never touches the network. Pure: same input, same bytes (unless `generatedAt` is given).
+ *
+ * The page comes as a stream of chunks of at most MAX_CHUNK_CHARS characters, one entry at a
+ * time, each image's bytes read (when stored elsewhere) and encoded only when its turn comes:
+ * a report of any number of images never becomes one string, which V8 caps at 512 MiB.
+ */
+export function renderHtmlReport(
+  entries: readonly ReportEntry[],
+  options: HtmlReportOptions,
+): AsyncIterable<string> {
+  return chunks(page(entries, options));
 }

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: the tests check the rendered, visible text.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -11,6 +12,8 @@ import { type CompareOptions, type CompareReport, compare, diffPng } from "../..
 import { isImgencError } from "../../src/errors.js";
 import type { Payload } from "../../src/payload/types.js";
 import { type ReportEntry, type ReportImage, renderHtmlReport } from "../../src/report/html.js";
+import { reportImages } from "../../src/report/images.js";
+import { BIG_TEXT, writeBigImage } from "../helpers/big.js";
 import { launchChromium, skipUnlessChromium } from "../helpers/browser.js";
 import { fixture } from "../helpers/cli.js";
 
@@ -166,7 +169,6 @@ describe("HTML report in Chromium", { skip: skipUnlessChromium(), timeout: 180_0
   let browser: Browser;
   let page: Page;
   let entries: ReportEntry[];
-  let html: string;
   const work = mkdtempSync(join(tmpdir(), "imgenc-report-"));
   const consoleErrors: string[] = [];
   const pageErrors: string[] = [];
@@ -179,9 +181,8 @@ describe("HTML report in Chromium", { skip: skipUnlessChromium(), timeout: 180_0
       await entryFor(fixture("logo-alpha.png")),
       await entryFor(MISSING),
     ];
-    html = renderHtmlReport(entries, { title: "imgenc check <fixtures> & co" });
     const file = join(work, "report.html");
-    writeFileSync(file, html);
+    await writeFile(file, renderHtmlReport(entries, { title: "imgenc check <fixtures> & co" }));
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on("console", (m) => {
@@ -426,5 +427,132 @@ describe("HTML report in Chromium", { skip: skipUnlessChromium(), timeout: 180_0
     const outside = requests.filter((url) => !/^(data|file):/.test(url));
     assert.deepEqual(outside, []);
     assert.ok(requests.some((url) => url.startsWith("file:")));
+  });
+});
+
+describe("a downscaled image in Chromium", { skip: skipUnlessChromium(), timeout: 180_000 }, () => {
+  let browser: Browser;
+  let page: Page;
+  let id: string;
+  const work = mkdtempSync(join(tmpdir(), "imgenc-report-big-"));
+  const pageErrors: string[] = [];
+  const requests: string[] = [];
+  /** Over the 2 MiP bound: shown at 50%, with a 512x512 crop that must find the text. */
+  const big = join(work, "big.png");
+
+  before(async () => {
+    await writeBigImage(big);
+    const { report, artifacts } = await compare(big, undefined, { diff: true, pixels: true });
+    assert.ok(artifacts.pixels);
+    const entry: ReportEntry = {
+      id: "big",
+      title: big,
+      report,
+      passed: report.passed,
+      images: await reportImages({
+        payloads: artifacts.payloads,
+        pixels: artifacts.pixels,
+        ...(artifacts.diff && { diff: artifacts.diff }),
+      }),
+    };
+    id = "big";
+    const file = join(work, "report.html");
+    await writeFile(
+      file,
+      renderHtmlReport([entry, await entryFor(fixture("text-and-lines.png"))], { title: "big" }),
+    );
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    page.on("console", (m) => {
+      if (m.type() === "error") pageErrors.push(m.text());
+    });
+    page.on("request", (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+  });
+
+  after(async () => {
+    await browser?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test("the page says at what scale the image is shown, and where the crop is", async () => {
+    const entry = page.locator(`#${id}`);
+    await entry.scrollIntoViewIfNeeded();
+    const notes = await entry.locator(".scaled").allInnerTexts();
+    assert.equal(notes.length, 2);
+    assert.match(
+      notes[0] ?? "",
+      /^shown at 50%: 2400×1300 → 1200×650 · downscaled \(as JPEG q90\)/,
+    );
+    assert.match(
+      notes[1] ?? "",
+      /^1:1 crop: 512×512 at x \d+, y \d+ · the region with the most pixelmatch mismatches/,
+    );
+    const [x, y] = (/at x (\d+), y (\d+)/.exec(notes[1] ?? "") ?? []).slice(1).map(Number);
+    assert.ok(
+      (x as number) < BIG_TEXT.x + BIG_TEXT.width &&
+        (x as number) + 512 > BIG_TEXT.x &&
+        (y as number) < BIG_TEXT.y + BIG_TEXT.height &&
+        (y as number) + 512 > BIG_TEXT.y,
+      `the crop at ${x},${y} misses the text`,
+    );
+    // Figures are those of the full image.
+    const pixels = await entry
+      .locator('[data-path="metrics.pixels"]')
+      .first()
+      .getAttribute("data-value");
+    assert.equal(pixels, String(2400 * 1300));
+  });
+
+  test("views and crop decode at their natural sizes", async () => {
+    const images = await page.evaluate(async (id) => {
+      const all = [...(document.getElementById(id)?.querySelectorAll("img") ?? [])] as Img[];
+      for (const img of all) img.loading = "eager";
+      await Promise.allSettled(all.map((img) => img.decode()));
+      return all.map((img) => ({
+        natural: `${img.naturalWidth}x${img.naturalHeight}`,
+        declared: `${img.getAttribute("width")}x${img.getAttribute("height")}`,
+        type: /^data:([\w/]+);base64,/.exec(img.src)?.[1],
+      }));
+    }, id);
+    assert.deepEqual(
+      images.map((i) => i.natural),
+      ["1200x650", "1200x650", "1200x650", "512x512", "512x512", "512x512"],
+    );
+    for (const img of images) assert.equal(img.natural, img.declared);
+    assert.deepEqual(
+      images.map((i) => i.type),
+      ["image/jpeg", "image/jpeg", "image/png", "image/png", "image/png", "image/png"],
+    );
+  });
+
+  test("the downscaled view and the crop each keep their own mode and zoom", async () => {
+    const viewers = page.locator(`#${id} .viewer`);
+    assert.equal(await viewers.count(), 2);
+    const preview = viewers.nth(0);
+    const crop = viewers.nth(1);
+    await crop.locator('button[data-mode="flip"]').click();
+    assert.equal(await crop.locator(".views").getAttribute("data-mode"), "flip");
+    assert.equal(await preview.locator(".views").getAttribute("data-mode"), "side");
+    await crop.locator('button[data-zoom="1"]').click();
+    const width = (v: typeof crop) =>
+      v.locator(".pane.a img").evaluate((el) => el.getBoundingClientRect().width);
+    assert.equal(await width(crop), 512, "the crop at 1:1 is the image's own pixels");
+    assert.equal(await preview.getAttribute("data-zoom"), "fit");
+    assert.ok((await width(preview)) < 1200);
+    // Keys act on the viewer that has the focus.
+    await preview.locator('button[data-mode="side"]').focus();
+    await page.keyboard.press("s");
+    assert.equal(await preview.locator(".views").getAttribute("data-mode"), "slide");
+    assert.equal(await crop.locator(".views").getAttribute("data-mode"), "flip");
+  });
+
+  test("no errors and no request but data: and file:", () => {
+    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(
+      requests.filter((url) => !/^(data|file):/.test(url)),
+      [],
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import { Chalk } from "chalk";
 import type { Command } from "commander";
 import { type CheckSettings, gatesOf, loadConfig, settingsFor } from "../../check/config.js";
@@ -7,6 +8,7 @@ import { rankWorstFirst } from "../../check/rank.js";
 import { runCheck } from "../../check/run.js";
 import type { CheckItem, CheckJob } from "../../check/types.js";
 import { ImgencError } from "../../errors.js";
+import { ImageSpool } from "../../report/spool.js";
 import { redactSpec, redactText } from "../../source/redact.js";
 import { formatCheck, progressLine } from "../format/check.js";
 import { colorLevel, type Io, write } from "../io.js";
@@ -74,6 +76,22 @@ function job(file: string, settings: CheckSettings, flags: Flags, images: boolea
 }
 
 export async function runCheckCommand(specs: string[], command: Command, io: Io): Promise<number> {
+  const report = command.opts<Flags>().report;
+  // The report's images wait in a file beside it, not in memory, until the page is written.
+  const spool = report === undefined ? undefined : await ImageSpool.open(dirname(resolve(report)));
+  try {
+    return await check(specs, command, io, spool);
+  } finally {
+    await spool?.close();
+  }
+}
+
+async function check(
+  specs: string[],
+  command: Command,
+  io: Io,
+  spool: ImageSpool | undefined,
+): Promise<number> {
   const flags = command.opts<Flags>();
   if (flags.json && flags.jsonl)
     throw new ImgencError("usage", "--json and --jsonl both want stdout; pick one");
@@ -116,8 +134,23 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
     jobs: flags.jobs ?? io.cores ?? 1,
     signal: controller.signal,
     onItem: (finished, done, total) => {
+      const images = finished.images;
+      if (spool && images) {
+        pending.push(
+          spool.store(images).then((stored) => {
+            finished.images = stored;
+          }),
+        );
+      }
       const item = shown(finished);
-      if (flags.jsonl) keep(write(io.stdout, `${JSON.stringify(itemJson(item))}\n`));
+      if (flags.jsonl)
+        keep(
+          write(
+            io.stdout,
+            `${JSON.stringify(itemJson(item))}
+`,
+          ),
+        );
       if (progress) keep(write(io.stderr, progressLine(done, total, item.file, columns)));
     },
   }).finally(() => unregister?.());

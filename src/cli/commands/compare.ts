@@ -63,6 +63,7 @@ export async function runCompare(
     jpeg: { quality: flags.quality, subsampling: flags.subsampling },
     threshold: flags.threshold,
     diff: flags.diff !== undefined || flags.report !== undefined,
+    pixels: flags.report !== undefined,
     gates: {
       ...(flags.minPsnr !== undefined && { minPsnr: flags.minPsnr }),
       ...(flags.minSsim !== undefined && { minSsim: flags.minSsim }),

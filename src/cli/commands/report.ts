@@ -1,7 +1,7 @@
 import type { CheckItem, CheckTotals } from "../../check/types.js";
 import type { CompareResult } from "../../compare.js";
-import { diffPng } from "../../compare.js";
 import type { ReportEntry } from "../../report/html.js";
+import { reportImages } from "../../report/images.js";
 import { writeFileAtomic } from "../output.js";
 
 /** The page is rendered only when asked for: its module is loaded here, not at start-up. */
@@ -23,31 +23,25 @@ async function write(
   await writeFileAtomic(path, html, inputs);
 }
 
+/** `result` must come from compare() with `diff` and `pixels` set. */
 export async function writeCompareReport(
   path: string,
   result: CompareResult,
   inputs: string[],
 ): Promise<void> {
   const { report, artifacts } = result;
-  const [first, second] = artifacts.payloads;
-  const diff = artifacts.diff;
   const entry: ReportEntry = {
     id: "image",
     title: report.sources.map((s) => s.input).join(" vs "),
     report,
     passed: report.passed,
-    images: {
-      source: { mime: first.mime, bytes: first.bytes, width: first.width, height: first.height },
-      lossy: { mime: second.mime, bytes: second.bytes, width: second.width, height: second.height },
-      ...(diff && {
-        diff: {
-          mime: "image/png",
-          bytes: await diffPng(diff),
-          width: diff.width,
-          height: diff.height,
-        },
+    ...(artifacts.pixels && {
+      images: await reportImages({
+        payloads: artifacts.payloads,
+        pixels: artifacts.pixels,
+        ...(artifacts.diff && { diff: artifacts.diff }),
       }),
-    },
+    }),
   };
   await write(path, [entry], `imgenc compare: ${entry.title}`, inputs);
 }
