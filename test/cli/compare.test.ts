@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
-import { fixture, runCli } from "../helpers/cli.js";
+import { BIN, fixture, ROOT, runCli } from "../helpers/cli.js";
 import { noisePng } from "../helpers/images.js";
 
 const PHOTO = fixture("photo.png");
@@ -390,5 +391,97 @@ describe("imgenc compare: data-URI sources are linted", () => {
     assert.equal(finding.severity, "warning");
     assert.equal(report.sources[1]?.kind, "stdin");
     assert.notEqual(report.metrics, null);
+  });
+});
+
+describe("imgenc compare: sources that never end", () => {
+  /** A real imgenc process whose stdin the test holds open; killed if it outlives `limitMs`. */
+  function spawnHeld(args: string[], limitMs = 20_000) {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: limitMs,
+      killSignal: "SIGKILL",
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.stdin.on("error", () => undefined);
+    const done = new Promise<{
+      code: number | null;
+      signal: string | null;
+      stdout: string;
+      stderr: string;
+    }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+    return { child, done };
+  }
+
+  test("stdin its writer never closes ends at --timeout: exit 2, one line naming -", async () => {
+    const { child, done } = spawnHeld(["compare", "-", "--timeout", "1"]);
+    // Like `sleep 100 | imgenc compare -`: the pipe stays open and silent.
+    const result = await done;
+    child.stdin.destroy();
+    assert.equal(result.signal, null, "imgenc hung and was killed");
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.equal(
+      result.stderr,
+      "imgenc: -: timed out after 1 s: stdin sent nothing and did not end (raise --timeout)\n",
+    );
+  });
+
+  test("a named pipe nobody writes to ends at --timeout too", async () => {
+    const fifo = join(work, "no-writer.fifo");
+    const made = spawnSync("mkfifo", [fifo]);
+    assert.equal(made.status, 0, `mkfifo: ${made.stderr}`);
+    const { done } = spawnHeld(["compare", fifo, "--timeout", "1"]);
+    const result = await done;
+    assert.equal(result.signal, null, "imgenc blocked opening the pipe and was killed");
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `imgenc: ${fifo}: timed out after 1 s: the pipe sent nothing and did not end (raise --timeout)\n`,
+    );
+  });
+
+  test("a named pipe with a writer is read to its end", async () => {
+    const fifo = join(work, "with-writer.fifo");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+    const { done } = spawnHeld(["compare", fifo, "--json", "--timeout", "10"]);
+    // Opening for writing waits until imgenc has the pipe open for reading.
+    const writer = createWriteStream(fifo);
+    writer.end(readFileSync(PHOTO));
+    const result = await done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((JSON.parse(result.stdout) as JsonReport).sources[0]?.width, 384);
+  });
+
+  test("endless zeros on stdin stop after the first bytes, whatever --max-input-bytes allows", async () => {
+    const { child, done } = spawnHeld(["compare", "-", "--max-input-bytes", "5G"]);
+    // Feed zeros until imgenc stops reading (the pipe breaks), up to 256 MiB; count only what
+    // the pipe accepted.
+    const chunk = Buffer.alloc(1024 * 1024);
+    let written = 0;
+    let broken = false;
+    while (written < 256 * chunk.length && !broken) {
+      await new Promise<void>((resolve) =>
+        child.stdin.write(chunk, (error) => {
+          if (error) broken = true;
+          else written += chunk.length;
+          resolve();
+        }),
+      );
+    }
+    child.stdin.destroy();
+    const result = await done;
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, "imgenc: -: not an image in a supported format\n");
+    // What was accepted into the pipe before imgenc gave up: a few MiB at most, not 256.
+    assert.ok(written <= 8 * chunk.length, `imgenc took ${written / chunk.length} MiB of zeros`);
   });
 });
