@@ -210,10 +210,16 @@ function refuseBeforeDecoding(bytes: Uint8Array): void {
   if (sniffed === "svg" || rendersAsSvg(bytes)) throw new ImgencError("not-image", SVG_REFUSED);
 }
 
+/** libvips reads AVIF with its HEIF loader and calls it "heif"; the AV1 compression says AVIF. */
+function formatOf(meta: Metadata): string {
+  return meta.format === "heif" && meta.compression === "av1" ? "avif" : meta.format;
+}
+
 function toInfo(meta: Metadata): ImageInfo {
+  const format = formatOf(meta);
   return {
-    format: meta.format,
-    mime: mimeForFormat(meta.format),
+    format,
+    mime: mimeForFormat(format),
     width: meta.width,
     height: meta.pageHeight ?? meta.height,
     channels: meta.channels,
@@ -263,12 +269,23 @@ function checkPixels(info: ImageInfo, bytes: Uint8Array, maxInputPixels: number)
   const height = Math.max(info.height, screen?.height ?? 0);
   const pixels = width * height;
   if (pixels > maxInputPixels) {
-    const mp = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MP`;
+    const [size, limit] = pixelCounts(pixels, maxInputPixels);
     throw new ImgencError(
       "too-many-pixels",
-      `${width}x${height} is ${mp(pixels)}, over the ${mp(maxInputPixels)} limit (raise it with --max-input-pixels)`,
+      `${width}x${height} is ${size}, over the ${limit} limit (raise it with --max-input-pixels)`,
     );
   }
+}
+
+/**
+ * "2500 MP" and "100 MP" when megapixels tell the two apart; exact pixel counts ("3,072 px",
+ * "10 px") when the limit is under a megapixel or rounding would make the two look equal.
+ */
+function pixelCounts(pixels: number, limit: number): [string, string] {
+  const mp = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MP`;
+  if (limit >= 1e6 && mp(pixels) !== mp(limit)) return [mp(pixels), mp(limit)];
+  const px = (n: number) => `${n.toLocaleString("en-US")} px`;
+  return [px(pixels), px(limit)];
 }
 
 /** Decodes the first frame to 8-bit RGBA (16-bit samples keep their high byte, as Pillow does). */

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
-import { BIN, fixture, ROOT, runCli } from "../helpers/cli.js";
+import { BIN, fixture, ROOT, runCli, runMain } from "../helpers/cli.js";
 import { noisePng } from "../helpers/images.js";
 
 const PHOTO = fixture("photo.png");
@@ -361,6 +361,15 @@ describe("imgenc compare: bad input and usage", () => {
       assert.equal(result.stdout, "");
       assert.match(result.stderr, /error:/);
     }
+  });
+
+  test("--max-input-pixels below a megapixel counts exact pixels, not 0.0 MP", async () => {
+    const result = await runMain(["compare", PHOTO, "--max-input-pixels", "10"]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `imgenc: ${PHOTO}: 384x256 is 98,304 px, over the 10 px limit (raise it with --max-input-pixels)\n`,
+    );
   });
 
   test("--emit with --json is refused", async () => {
