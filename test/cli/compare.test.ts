@@ -372,6 +372,40 @@ describe("imgenc compare: bad input and usage", () => {
     );
   });
 
+  test("an image taller than JPEG allows is exit 2 naming the limit, before encoding", async () => {
+    const tall = join(work, "tall.png");
+    const wide = join(work, "wide.png");
+    const solid = (width: number, height: number) =>
+      sharp({ create: { width, height, channels: 3, background: "#808080" } }).png();
+    await solid(2, 65_535).toFile(tall);
+    await solid(65_501, 2).toFile(wide);
+    for (const args of [
+      ["compare", tall],
+      ["encode", tall, "--lossy"],
+      ["encode", tall, "--format", "jpeg"],
+    ]) {
+      const result = await runMain(args);
+      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assert.equal(result.stderr, `imgenc: ${tall}: too tall for JPEG (65535 > 65500 px)\n`);
+    }
+    const wideResult = await runMain(["compare", wide]);
+    assert.equal(wideResult.stderr, `imgenc: ${wide}: too wide for JPEG (65501 > 65500 px)\n`);
+    const webp = await runMain(["encode", wide, "--format", "webp"]);
+    assert.equal(webp.code, 2);
+    assert.equal(webp.stderr, `imgenc: ${wide}: too wide for WebP (65501 > 16383 px)\n`);
+    // Shrunk to fit first, it encodes.
+    const fitted = await runMain(["encode", tall, "--lossy", "--max-side", "60000"]);
+    assert.equal(fitted.code, 0, fitted.stderr);
+    // In check it is one failed case, not a crashed worker.
+    const checked = await runMain(["check", tall, "--json"]);
+    assert.equal(checked.code, 1);
+    const item = JSON.parse(checked.stdout).images[0];
+    assert.deepEqual(item.error, {
+      code: "cannot-fit",
+      message: "too tall for JPEG (65535 > 65500 px)",
+    });
+  });
+
   test("--emit with --json is refused", async () => {
     const result = await runCli(["compare", PHOTO, "--emit", "lossy", "--json"]);
     assert.equal(result.code, 2);
