@@ -2,7 +2,14 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { MODELS } from "../models/registry.js";
 import type { Io } from "./io.js";
-import { byteSize, mismatchLimit, numberIn, positiveNumber, shard } from "./options.js";
+import {
+  byteSize,
+  MAX_TIMEOUT_SECONDS,
+  mismatchLimit,
+  numberIn,
+  positiveNumber,
+  shard,
+} from "./options.js";
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
@@ -14,8 +21,10 @@ export function addSourceOptions(command: Command): Command {
   return command
     .option(
       "--timeout <seconds>",
-      "URL fetch deadline: connect, headers and body",
-      positiveNumber("a positive number of seconds"),
+      "deadline for a URL (connect, headers and body), stdin or a pipe to deliver all its data",
+      positiveNumber(`a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}`, {
+        max: MAX_TIMEOUT_SECONDS,
+      }),
       30,
     )
     .option(
@@ -85,11 +94,12 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .description("See what encoding an image for a vision-language model does to it.")
     .version(version(), "-V, --version")
     .option("--debug", "print stack traces for errors")
-    .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // main() prints usage errors in imgenc's own one-line voice.
+      outputError: () => undefined,
     });
 
   const compare = program

@@ -356,11 +356,51 @@ describe("imgenc compare: bad input and usage", () => {
       ["--max-mismatch", "lots"],
       ["--no-such-flag"],
     ]) {
-      const result = await runCli(["compare", PHOTO, ...args]);
+      const result = await runMain(["compare", PHOTO, ...args]);
       assert.equal(result.code, 2, args.join(" "));
       assert.equal(result.stdout, "");
-      assert.match(result.stderr, /error:/);
+      assert.match(result.stderr, /^imgenc: [^\n]+ \(see imgenc compare --help\)\n$/);
     }
+  });
+
+  test("usage errors are one line in imgenc's voice, never commander's", async () => {
+    const cases: [string[], string][] = [
+      [
+        ["compare", PHOTO, "--no-such-flag"],
+        "unknown option '--no-such-flag' (see imgenc compare --help)",
+      ],
+      [
+        ["compare", PHOTO, "--quality", "0"],
+        "-q, --quality <1-100>: expected a whole number from 1 to 100 but received '0' (see imgenc compare --help)",
+      ],
+      [
+        ["compare", PHOTO, "--subsampling", "4:1:1"],
+        "--subsampling <mode>: allowed choices are 4:2:0, 4:4:4 (see imgenc compare --help)",
+      ],
+      [["compare"], "missing required argument 'source' (see imgenc compare --help)"],
+      [["comapre", PHOTO], "unknown command 'comapre' (did you mean compare?) (see imgenc --help)"],
+      [["check"], "missing required argument 'paths' (see imgenc check --help)"],
+    ];
+    for (const [args, line] of cases) {
+      const result = await runMain(args);
+      assert.equal(result.code, 2, args.join(" "));
+      assert.equal(result.stdout, "");
+      assert.equal(result.stderr, `imgenc: ${line}\n`);
+    }
+  });
+
+  test("--timeout above 2^31-1 ms is a usage error, not Node's TimeoutOverflowWarning", async () => {
+    for (const command of ["compare", "encode", "inspect", "check"]) {
+      const result = await runMain([command, PHOTO, "--timeout", "3000000"]);
+      assert.equal(result.code, 2, command);
+      assert.equal(
+        result.stderr,
+        `imgenc: --timeout <seconds>: expected a number of seconds above 0 and at most 2147483.647 but received '3000000' (see imgenc ${command} --help)\n`,
+      );
+    }
+    // The largest value Node's timers take is accepted.
+    const edge = await runMain(["compare", PHOTO, "--timeout", "2147483.647", "--json"]);
+    assert.equal(edge.code, 0, edge.stderr);
   });
 
   test("--max-input-pixels below a megapixel counts exact pixels, not 0.0 MP", async () => {
