@@ -6,6 +6,11 @@ export interface RunOptions {
   jobs: number;
   /** Aborting stops the workers; the run resolves with what finished. */
   signal?: AbortSignal;
+  /**
+   * Cases already failed before any comparison (found but unreadable while discovering): they
+   * are recorded first and count in the totals like any other error.
+   */
+  failed?: readonly CheckItem[];
   /** Called as each image finishes, in finishing order. */
   onItem?: (item: CheckItem, finished: number, total: number) => void;
 }
@@ -36,6 +41,8 @@ export function runCheck(jobs: readonly CheckJob[], options: RunOptions): Promis
   const started = performance.now();
   const items: CheckItem[] = [];
   const queue = [...jobs];
+  const known = options.failed ?? [];
+  const total = known.length + jobs.length;
   const workers = new Set<Worker>();
   let settled = false;
 
@@ -53,8 +60,8 @@ export function runCheck(jobs: readonly CheckJob[], options: RunOptions): Promis
 
     const record = (item: CheckItem) => {
       items.push(item);
-      options.onItem?.(item, items.length, jobs.length);
-      if (items.length === jobs.length) finish(false);
+      options.onItem?.(item, items.length, total);
+      if (items.length === total) finish(false);
     };
 
     const start = () => {
@@ -90,6 +97,7 @@ export function runCheck(jobs: readonly CheckJob[], options: RunOptions): Promis
       next();
     };
 
+    for (const item of known) record(item);
     if (jobs.length === 0) return finish(false);
     const count = Math.max(1, Math.min(options.jobs, jobs.length));
     for (let i = 0; i < count; i++) start();

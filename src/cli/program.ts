@@ -245,6 +245,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       "images compared at once (default: the number of CPU cores)",
       numberIn(1, 256, { integer: true }),
     )
+    .option("--allow-empty", "pass when the paths hold no images (otherwise exit 2)")
     .option("--json", "print one JSON document with every image and the totals")
     .option("--jsonl", "print one JSON line per image as it finishes")
     .option("--junit <file>", "write JUnit XML: one testcase per image")

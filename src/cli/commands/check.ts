@@ -15,6 +15,7 @@ import { writeCheckReport } from "./report.js";
 import { localInputs, printThenReport, type SourceFlags, writeOutputs } from "./shared.js";
 
 interface Flags extends SourceFlags, CheckSettings {
+  allowEmpty?: boolean;
   config?: string;
   jobs?: number;
   json?: boolean;
@@ -89,14 +90,32 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
     if (command.getOptionValueSource(name) === "cli")
       Object.assign(fromFlags, { [name]: flags[name] });
   }
-  let files = await discover(specs);
-  if (flags.shard) files = selectShard(files, flags.shard);
+  const found = await discover(specs, { allowEmpty: flags.allowEmpty === true });
+  let files = found.files;
+  let problems = found.problems;
+  if (flags.shard) {
+    const shard = flags.shard;
+    files = selectShard(files, shard);
+    const inShard = new Set(
+      selectShard(
+        problems.map((p) => p.file),
+        shard,
+      ),
+    );
+    problems = problems.filter((p) => inShard.has(p.file));
+  }
   const inputs = localInputs(files);
   checkOutputs(outputs, inputs);
   const wantImages = flags.report !== undefined;
   const jobs = files.map((file) =>
     job(file, { ...settingsFor(config, file), ...fromFlags }, flags, wantImages),
   );
+  const failed: CheckItem[] = problems.map(({ file, code, message }) => ({
+    file,
+    status: "error",
+    durationMs: 0,
+    error: { code, message },
+  }));
 
   const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
   const progress = io.stderr.isTTY === true && !io.env.CI;
@@ -114,6 +133,7 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
     );
   const run = await runCheck(jobs, {
     jobs: flags.jobs ?? io.cores ?? 1,
+    failed,
     signal: controller.signal,
     onItem: (finished, done, total) => {
       const item = shown(finished);
