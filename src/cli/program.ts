@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { WORKER_BASE_BYTES, WORKER_BYTES_PER_PIXEL } from "../check/run.js";
 import { MODELS } from "../models/registry.js";
 import type { Io } from "./io.js";
 import {
@@ -242,7 +243,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option("--config <file>", "read settings from this JSON file instead of searching for one")
     .option(
       "-j, --jobs <count>",
-      "images compared at once (default: the number of CPU cores)",
+      `images compared at once, never more than there are images (default: the number of CPU cores); each worker needs up to about ${WORKER_BASE_BYTES / 1024 ** 2} MB plus ${WORKER_BYTES_PER_PIXEL} bytes per pixel of its image`,
       numberIn(1, 256, { integer: true }),
     )
     .option("--allow-empty", "pass when the paths hold no images (otherwise exit 2)")

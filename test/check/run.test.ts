@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { runCheck } from "../../src/check/run.js";
+import { runCheck, workerCount, workerMemoryBound } from "../../src/check/run.js";
 import type { CheckItem, CheckJob } from "../../src/check/types.js";
 import { fixture } from "../helpers/cli.js";
 
@@ -9,6 +9,16 @@ function job(file: string): CheckJob {
 }
 
 describe("runCheck", () => {
+  test("never starts more workers than there are images", async () => {
+    const jobs = ["grey.png", "gradient.png"].map((name) => job(fixture(name)));
+    const run = await runCheck(jobs, { jobs: 256 });
+    assert.equal(run.workers, 2);
+    assert.deepEqual(run.items.map((i) => i.status).sort(), ["passed", "passed"]);
+    assert.equal(workerCount(256, 2), 2);
+    assert.equal(workerCount(3, 200), 3);
+    assert.equal(workerCount(0, 5), 1);
+  });
+
   test("cases failed while discovering are recorded first and counted", async () => {
     const failed: CheckItem[] = [
       {
@@ -29,7 +39,13 @@ describe("runCheck", () => {
       [fixture("grey.png"), 2, 2],
     ]);
     assert.deepEqual([run.totals.images, run.totals.errors, run.totals.passed], [2, 1, 1]);
+    // Nothing left to compare: no worker is started at all.
     const only = await runCheck([], { jobs: 4, failed });
-    assert.equal(only.totals.errors, 1);
+    assert.deepEqual([only.workers, only.totals.errors], [0, 1]);
+  });
+
+  test("the stated memory bound per worker grows with --max-input-pixels", () => {
+    assert.equal(workerMemoryBound(0), 40 * 1024 ** 2);
+    assert.equal(workerMemoryBound(100_000_000), 40 * 1024 ** 2 + 16 * 100_000_000);
   });
 });

@@ -345,6 +345,30 @@ describe("imgenc check: what it finds", () => {
       server.close();
     }
   });
+
+  test("--jobs beyond the images starts one worker per image; above 4x the cores, a warning", async () => {
+    const dir = join(work, "nine");
+    mkdirSync(dir, { recursive: true });
+    const png = await tiny();
+    for (let i = 0; i < 9; i++) writeFileSync(join(dir, `tile-${i}.png`), png);
+    // runMain reports 2 cores: 9 workers is over 8.
+    const many = await runMain(["check", dir, "--jobs", "256"]);
+    assert.equal(many.code, 0, many.stderr);
+    assert.match(
+      many.stderr,
+      /^imgenc: warning: --jobs 256 starts 9 workers on 2 CPU cores \(over 4x\): no faster, and each may hold up to 1\.5 GB \(40 MB \+ 16 bytes per pixel up to --max-input-pixels\), 13\.8 GB in all\n$/,
+    );
+    assert.match(many.stdout, /passed: 9 images/);
+    // Three images make three workers, however many were asked for: nothing to warn about.
+    const few = await runMain([
+      "check",
+      ...[0, 1, 2].map((i) => join(dir, `tile-${i}.png`)),
+      "--jobs",
+      "256",
+    ]);
+    assert.equal(few.code, 0);
+    assert.equal(few.stderr, "");
+  });
 });
 
 describe("imgenc check: a folder it may not list", () => {

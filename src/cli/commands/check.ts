@@ -4,9 +4,16 @@ import { type CheckSettings, gatesOf, loadConfig, settingsFor } from "../../chec
 import { discover, type Shard, selectShard } from "../../check/discover.js";
 import { junitXml } from "../../check/junit.js";
 import { rankWorstFirst } from "../../check/rank.js";
-import { runCheck } from "../../check/run.js";
+import {
+  runCheck,
+  WORKER_BASE_BYTES,
+  WORKER_BYTES_PER_PIXEL,
+  workerCount,
+  workerMemoryBound,
+} from "../../check/run.js";
 import type { CheckItem, CheckJob } from "../../check/types.js";
 import { ImgencError } from "../../errors.js";
+import { formatBytes } from "../../source/limit.js";
 import { redactSpec, redactText } from "../../source/redact.js";
 import { formatCheck, progressLine } from "../format/check.js";
 import { colorLevel, type Io, write } from "../io.js";
@@ -74,6 +81,25 @@ function job(file: string, settings: CheckSettings, flags: Flags, images: boolea
   };
 }
 
+/**
+ * More workers than 4x the cores only add memory: one line saying so, with what each may hold
+ * and the total that adds up to (undefined when the count is reasonable or the cores unknown).
+ */
+function jobsWarning(
+  requested: number,
+  workers: number,
+  cores: number | undefined,
+  flags: Flags,
+): string | undefined {
+  if (cores === undefined || workers <= 4 * cores) return undefined;
+  const each = workerMemoryBound(flags.maxInputPixels);
+  return (
+    `imgenc: warning: --jobs ${requested} starts ${workers} workers on ${cores} CPU cores (over 4x): ` +
+    `no faster, and each may hold up to ${formatBytes(each)} (${formatBytes(WORKER_BASE_BYTES)} + ` +
+    `${WORKER_BYTES_PER_PIXEL} bytes per pixel up to --max-input-pixels), ${formatBytes(each * workers)} in all\n`
+  );
+}
+
 export async function runCheckCommand(specs: string[], command: Command, io: Io): Promise<number> {
   const flags = command.opts<Flags>();
   if (flags.json && flags.jsonl)
@@ -116,6 +142,9 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
     durationMs: 0,
     error: { code, message },
   }));
+  const requested = flags.jobs ?? io.cores ?? 1;
+  const warning = jobsWarning(requested, workerCount(requested, jobs.length), io.cores, flags);
+  if (warning !== undefined) await write(io.stderr, warning);
 
   const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
   const progress = io.stderr.isTTY === true && !io.env.CI;
@@ -132,7 +161,7 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
       }),
     );
   const run = await runCheck(jobs, {
-    jobs: flags.jobs ?? io.cores ?? 1,
+    jobs: requested,
     failed,
     signal: controller.signal,
     onItem: (finished, done, total) => {
