@@ -10,6 +10,7 @@ import { type Metrics, measure } from "./metrics/report.js";
 import type { ModelName, PlanOptions } from "./models/registry.js";
 import { compareAsSeen, type ModelComparison } from "./models/sees.js";
 import { base64Length, dataUriLength } from "./payload/datauri.js";
+import { checkEncodable } from "./payload/limits.js";
 import { originalPayload, pngPayload } from "./payload/lossless.js";
 import { pillowJpegPayload } from "./payload/lossy.js";
 import {
@@ -187,6 +188,8 @@ function assemble(
 async function compareOne(spec: string, options: CompareOptions): Promise<CompareResult> {
   const source = await readSource(spec, options);
   const image = await decodeSource(source, options);
+  // Before the PNG encode starts: an image the JPEG encoder refuses cannot be compared.
+  checkEncodable("JPEG", image.width, image.height, source.input);
   const losslessPromise =
     options.lossless === "original"
       ? Promise.resolve(originalPayload(image, source.bytes))

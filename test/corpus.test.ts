@@ -75,8 +75,51 @@ const files: CorpusFile[] = await makeBadCorpus(corpusDir, { externalUrl: `${ori
 const hashes = new Map(
   files.filter((f) => f.name !== "folder.png").map((f) => [f.path, hash(f.path)] as const),
 );
-/** compare's one-line stderr for each file, printed at the end for people reading CI logs. */
+/** compare's one-line stderr for each file, checked and printed at the end for CI logs. */
 const compareLines = new Map<string, string>();
+
+/**
+ * What `imgenc compare <file>` says after "imgenc: <path>: " for each bad corpus file. libvips'
+ * own detail (after "corrupt JPEG data", say) is left open where another libvips words it
+ * differently; everything imgenc words itself is pinned.
+ */
+const EXPECTED_CAUSE: Record<string, RegExp> = {
+  "empty.png": /^file is empty \(0 bytes\)$/,
+  "folder.png": /^is a directory$/,
+  "not-image.png": /^not an image in a supported format$/,
+  "html-error.png": /^an HTML page, not an image$/,
+  "png-header-only.png": /^truncated PNG data \(nothing after the PNG signature\)$/,
+  "png-signature-and-ihdr.png": /^truncated PNG data \(no IEND chunk\)$/,
+  "zero-size.png": /^corrupt PNG data \(the header declares 0x0\)$/,
+  "truncated-50.png": /^truncated PNG data \(the file ends inside the IDAT chunk\)$/,
+  "truncated-90.png": /^truncated PNG data \(the file ends inside the IDAT chunk\)$/,
+  "truncated-50.jpg": /^truncated JPEG data \([^)]+\)$/,
+  "truncated-90.jpg": /^truncated JPEG data \([^)]+\)$/,
+  "truncated-50.gif": /^truncated GIF data( \([^)]+\))?$/,
+  "truncated-90.gif": /^truncated GIF data( \([^)]+\))?$/,
+  "truncated-50.webp": /^truncated WebP data \(\d+ of the \d+ bytes its header declares\)$/,
+  "truncated-90.webp": /^truncated WebP data \(\d+ of the \d+ bytes its header declares\)$/,
+  "corrupt-idat.png": /^corrupt PNG data \(CRC mismatch in the IDAT chunk\)$/,
+  "corrupt-zlib.png": /^(truncated or )?corrupt PNG data( \([^)]+\))?$/,
+  "bad-crc.png": /^corrupt PNG data \(CRC mismatch in the IDAT chunk\)$/,
+  "corrupt-scan.jpg": /^corrupt JPEG data \([^)]+\)$/,
+  "bomb.png":
+    /^50000x50000 is 2500 MP, over the 100 MP limit \(raise it with --max-input-pixels\)$/,
+  "bomb.gif":
+    /^65535x65535 is 4295 MP, over the 100 MP limit \(raise it with --max-input-pixels\)$/,
+  "hostile.svg": /^SVG is a vector format: rasterise it first \(e\.g\. rsvg-convert /,
+};
+
+/** The cause in a compare line for `file`, or a failed assertion saying what is wrong with it. */
+function causeOf(file: CorpusFile, stderr: string): string {
+  assert.match(stderr, /^imgenc: [^\n]*\n$/, `${file.name}: not one line: ${stderr}`);
+  const prefix = `imgenc: ${file.path}: `;
+  assert.ok(
+    stderr.startsWith(prefix),
+    `${file.name}: the line does not start "${prefix}": ${stderr}`,
+  );
+  return stderr.slice(prefix.length, -1);
+}
 
 after(async () => {
   server.closeAllConnections();
@@ -129,7 +172,10 @@ describe("every command over every corpus file", { concurrency: 2 }, () => {
         } else {
           assertFailure(file, args, result);
           if (args.length === 2 && args[0] === "compare") {
-            compareLines.set(file.name, result.stderr.trimEnd());
+            const expected = EXPECTED_CAUSE[file.name];
+            assert.ok(expected, `${file.name}: no expected cause in EXPECTED_CAUSE`);
+            assert.match(causeOf(file, result.stderr), expected, file.name);
+            compareLines.set(file.name, result.stderr);
           }
         }
         if (args.includes("-o")) {
@@ -259,10 +305,26 @@ describe("SVG is refused, never rendered", () => {
 });
 
 describe("what compare says for each bad file", () => {
-  test("one line each", (t) => {
-    for (const file of files) {
-      const line = compareLines.get(file.name);
-      if (line !== undefined) t.diagnostic(`${file.name}: ${line.replace(`${file.path}: `, "")}`);
+  test("one line each, naming the file and its own cause", (t) => {
+    const bad = files.filter((f) => f.expect !== "ok");
+    assert.deepEqual(
+      Object.keys(EXPECTED_CAUSE).sort(),
+      bad.map((f) => f.name).sort(),
+      "EXPECTED_CAUSE lists exactly the bad corpus files",
+    );
+    if (compareLines.size === 0) {
+      t.skip("the per-file tests above did not run (filtered out): nothing to check");
+      return;
     }
+    for (const file of bad) {
+      const line = compareLines.get(file.name);
+      assert.ok(line !== undefined, `${file.name}: compare was not run over it`);
+      const cause = causeOf(file, line);
+      assert.match(cause, EXPECTED_CAUSE[file.name] as RegExp, file.name);
+      t.diagnostic(`${file.name}: ${cause}`);
+    }
+    // Different damage is told apart: not one catch-all message for everything.
+    const causes = new Set(bad.map((f) => causeOf(f, compareLines.get(f.name) as string)));
+    assert.ok(causes.size >= 12, `only ${causes.size} distinct causes`);
   });
 });

@@ -88,7 +88,8 @@ function settings(
     if (key === "overrides" && allowOverrides) continue;
     if (key === "files" && !allowOverrides) continue;
     if (key === "$schema") continue;
-    const rule = KEYS[key as keyof CheckSettings];
+    // Own keys only: "__proto__", "constructor" or "toString" must not reach Object.prototype.
+    const rule = Object.hasOwn(KEYS, key) ? KEYS[key as keyof CheckSettings] : undefined;
     if (rule === undefined) {
       const known = [...Object.keys(KEYS), ...(allowOverrides ? ["overrides"] : ["files"])];
       fail(file, where, `a known key (${known.join(", ")})`, key);
@@ -125,15 +126,25 @@ export function parseConfig(
   return { file, defaults, overrides, root };
 }
 
+function readError(file: string, error: unknown): ImgencError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message =
+    code === "ENOENT"
+      ? "no such file"
+      : code === "EISDIR"
+        ? "is a directory, not a config file"
+        : code === "EACCES" || code === "EPERM"
+          ? "permission denied"
+          : `cannot read (${code})`;
+  return new ImgencError("config", message, { input: file });
+}
+
 function readJson(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ImgencError("config", code === "ENOENT" ? "no such file" : `cannot read (${code})`, {
-      input: file,
-    });
+    throw readError(file, error);
   }
   try {
     return JSON.parse(text);
@@ -151,11 +162,15 @@ export function loadConfig(explicit: string | undefined, cwd = process.cwd()): C
   let folder = resolve(cwd);
   for (;;) {
     const own = join(folder, CONFIG_FILE);
+    const shown = relative(cwd, own) || own;
     try {
       readFileSync(own);
-      return parseConfig(readJson(own), relative(cwd, own) || own);
+      return parseConfig(readJson(own), shown);
     } catch (error) {
       if (error instanceof ImgencError) throw error;
+      // Only absence moves the search on: a folder or an unreadable file by that name is an error.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw readError(shown, error);
     }
     const pkg = join(folder, "package.json");
     let parsed: unknown;

@@ -1,11 +1,35 @@
 import { Worker } from "node:worker_threads";
 import type { CheckItem, CheckJob, CheckTotals } from "./types.js";
 
+/** A worker thread with sharp loaded, before it holds any image (measured: about 35 MB). */
+export const WORKER_BASE_BYTES = 40 * 1024 ** 2;
+/**
+ * A worker's peak per pixel of the image it compares (measured about 15 on 12 and 24 MP
+ * photos): the decoded RGBA and Pillow views, the JPEG and PNG payloads, the JPEG decoded back,
+ * and the metrics' and diff's buffers.
+ */
+export const WORKER_BYTES_PER_PIXEL = 16;
+
+/** The most one worker may hold while comparing an image of `maxInputPixels` pixels. */
+export function workerMemoryBound(maxInputPixels: number): number {
+  return WORKER_BASE_BYTES + WORKER_BYTES_PER_PIXEL * maxInputPixels;
+}
+
+/** Worker threads a run starts: as many as asked for, never more than there are images. */
+export function workerCount(requested: number, images: number): number {
+  return Math.max(1, Math.min(requested, images));
+}
+
 export interface RunOptions {
   /** Worker threads to run at once (each compares one image at a time). */
   jobs: number;
   /** Aborting stops the workers; the run resolves with what finished. */
   signal?: AbortSignal;
+  /**
+   * Cases already failed before any comparison (found but unreadable while discovering): they
+   * are recorded first and count in the totals like any other error.
+   */
+  failed?: readonly CheckItem[];
   /** Called as each image finishes, in finishing order. */
   onItem?: (item: CheckItem, finished: number, total: number) => void;
 }
@@ -13,6 +37,8 @@ export interface RunOptions {
 export interface CheckRun {
   items: CheckItem[];
   totals: CheckTotals;
+  /** Worker threads started at once. */
+  workers: number;
 }
 
 const WORKER = new URL("./worker.js", import.meta.url);
@@ -36,7 +62,10 @@ export function runCheck(jobs: readonly CheckJob[], options: RunOptions): Promis
   const started = performance.now();
   const items: CheckItem[] = [];
   const queue = [...jobs];
+  const known = options.failed ?? [];
+  const total = known.length + jobs.length;
   const workers = new Set<Worker>();
+  const count = jobs.length === 0 ? 0 : workerCount(options.jobs, jobs.length);
   let settled = false;
 
   return new Promise((resolve) => {
@@ -45,7 +74,11 @@ export function runCheck(jobs: readonly CheckJob[], options: RunOptions): Promis
       settled = true;
       options.signal?.removeEventListener("abort", onAbort);
       for (const worker of workers) void worker.terminate();
-      resolve({ items, totals: totalsOf(items, performance.now() - started, interrupted) });
+      resolve({
+        items,
+        totals: totalsOf(items, performance.now() - started, interrupted),
+        workers: count,
+      });
     };
     const onAbort = () => finish(true);
     if (options.signal?.aborted) return finish(true);
@@ -53,8 +86,8 @@ export function runCheck(jobs: readonly CheckJob[], options: RunOptions): Promis
 
     const record = (item: CheckItem) => {
       items.push(item);
-      options.onItem?.(item, items.length, jobs.length);
-      if (items.length === jobs.length) finish(false);
+      options.onItem?.(item, items.length, total);
+      if (items.length === total) finish(false);
     };
 
     const start = () => {
@@ -90,8 +123,8 @@ export function runCheck(jobs: readonly CheckJob[], options: RunOptions): Promis
       next();
     };
 
-    if (jobs.length === 0) return finish(false);
-    const count = Math.max(1, Math.min(options.jobs, jobs.length));
+    for (const item of known) record(item);
+    if (total === 0) return finish(false);
     for (let i = 0; i < count; i++) start();
   });
 }

@@ -1,4 +1,4 @@
-import { CommanderError } from "commander";
+import { type Command, CommanderError } from "commander";
 import { isImgencError } from "../errors.js";
 import { redactText } from "../source/redact.js";
 import { termSafe, termSafeLines } from "./format/terminal.js";
@@ -7,6 +7,26 @@ import { buildProgram } from "./program.js";
 
 /** 0 passed, 1 a gate failed, 2 usage or input error, 3 an internal error (a bug). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
+
+/**
+ * commander's message in imgenc's one-line voice: "error: " dropped, its "(Did you mean ...?)"
+ * line folded in, and where to read the usage of the command that was run.
+ */
+function usageLine(message: string, program: Command, argv: readonly string[]): string {
+  const text = message
+    .replace(/^error:\s*/, "")
+    .replace(/\n\(Did you mean/g, " (did you mean")
+    .replace(/\s*\n\s*/g, " ")
+    .trim()
+    // "option '--quality <1-100>' argument '0' is invalid. expected ..." -> "--quality <1-100>: expected ..."
+    .replace(
+      /^option '([^']+)' argument '.*' is invalid\. (\S)(.*?)\.?$/s,
+      (_, flags: string, first: string, rest: string) => `${flags}: ${first.toLowerCase()}${rest}`,
+    );
+  const name = argv.find((arg) => !arg.startsWith("-"));
+  const command = program.commands.find((c) => c.name() === name);
+  return `${text} (see imgenc ${command === undefined ? "" : `${command.name()} `}--help)`;
+}
 
 /**
  * Runs the CLI and resolves to the exit code. Known errors become one line on stderr; anything
@@ -60,8 +80,16 @@ async function run(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (error) {
-    // Help and version end with exit code 0; commander has already printed the message.
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof CommanderError) {
+      // Help and version end with exit code 0; help shown for a missing command is already out.
+      if (error.exitCode === 0) return EXIT.ok;
+      if (error.code !== "commander.help") {
+        // commander echoes what was typed: a URL's password or an escape sequence among it.
+        const line = termSafe(redactText(usageLine(error.message, program, argv)));
+        await write(io.stderr, `imgenc: ${line}\n`);
+      }
+      return EXIT.usage;
+    }
     throw error;
   }
 }

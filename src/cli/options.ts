@@ -17,13 +17,16 @@ export function numberIn(min: number, max: number, { integer = false } = {}) {
   };
 }
 
-export function positiveNumber(what: string) {
+export function positiveNumber(what: string, { max = Number.POSITIVE_INFINITY } = {}) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw invalid(what, value);
+    if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > max) throw invalid(what, value);
     return n;
   };
 }
+
+/** Node's timers take at most 2^31-1 ms; a longer one fires at once with a warning. */
+export const MAX_TIMEOUT_SECONDS = (2 ** 31 - 1) / 1000;
 
 const UNITS: Record<string, number> = {
   "": 1,

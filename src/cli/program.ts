@@ -1,8 +1,16 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { WORKER_BASE_BYTES, WORKER_BYTES_PER_PIXEL } from "../check/run.js";
 import { MODELS } from "../models/registry.js";
 import type { Io } from "./io.js";
-import { byteSize, mismatchLimit, numberIn, positiveNumber, shard } from "./options.js";
+import {
+  byteSize,
+  MAX_TIMEOUT_SECONDS,
+  mismatchLimit,
+  numberIn,
+  positiveNumber,
+  shard,
+} from "./options.js";
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
@@ -14,8 +22,10 @@ export function addSourceOptions(command: Command): Command {
   return command
     .option(
       "--timeout <seconds>",
-      "URL fetch deadline: connect, headers and body",
-      positiveNumber("a positive number of seconds"),
+      "deadline for a URL (connect, headers and body), stdin or a pipe to deliver all its data",
+      positiveNumber(`a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}`, {
+        max: MAX_TIMEOUT_SECONDS,
+      }),
       30,
     )
     .option(
@@ -85,11 +95,12 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .description("See what encoding an image for a vision-language model does to it.")
     .version(version(), "-V, --version")
     .option("--debug", "print stack traces for errors")
-    .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // main() prints usage errors in imgenc's own one-line voice.
+      outputError: () => undefined,
     });
 
   const compare = program
@@ -232,9 +243,10 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option("--config <file>", "read settings from this JSON file instead of searching for one")
     .option(
       "-j, --jobs <count>",
-      "images compared at once (default: the number of CPU cores)",
+      `images compared at once, never more than there are images (default: the number of CPU cores); each worker needs up to about ${WORKER_BASE_BYTES / 1024 ** 2} MB plus ${WORKER_BYTES_PER_PIXEL} bytes per pixel of its image`,
       numberIn(1, 256, { integer: true }),
     )
+    .option("--allow-empty", "pass when the paths hold no images (otherwise exit 2)")
     .option("--json", "print one JSON document with every image and the totals")
     .option("--jsonl", "print one JSON line per image as it finishes")
     .option("--junit <file>", "write JUnit XML: one testcase per image")

@@ -1,7 +1,15 @@
 import { crc32 } from "node:zlib";
 import type { Metadata, Sharp, SharpOptions } from "sharp";
 import { ImgencError } from "../errors.js";
-import { mimeForFormat, sniffFormat } from "./format.js";
+import {
+  GZIP_NOT_IMAGE,
+  HTML_NOT_IMAGE,
+  mimeForFormat,
+  NOT_AN_IMAGE,
+  rendersAsSvg,
+  SVG_REFUSED,
+  sniffFormat,
+} from "./format.js";
 import { type IccSummary, readIcc } from "./icc.js";
 import {
   gifTransparentColour,
@@ -166,8 +174,7 @@ function describeFailure(bytes: Uint8Array, error: unknown): ImgencError {
   const sniffed = sniffFormat(bytes);
   const raw = error instanceof Error ? error.message : String(error);
   if (/unsupported image format/i.test(raw) || sniffed === "unknown" || sniffed === "html") {
-    const hint =
-      sniffed === "html" ? "an HTML page, not an image" : "not an image in a supported format";
+    const hint = sniffed === "html" ? HTML_NOT_IMAGE : NOT_AN_IMAGE;
     return new ImgencError("not-image", hint, { cause: error });
   }
   const name = FORMAT_NAMES[sniffed] ?? sniffed.toUpperCase();
@@ -192,37 +199,27 @@ function describeFailure(bytes: Uint8Array, error: unknown): ImgencError {
   return new ImgencError("decode", message, { cause: error });
 }
 
-const SVG_REFUSED =
-  "SVG is a vector format: rasterise it first (e.g. rsvg-convert -o image.png image.svg); imgenc does not render SVG because it can fetch external files";
-
-/** Formats whose signature libvips' SVG sniffing can never match (a non-ASCII first byte). */
-const BINARY_SIGNATURE = new Set(["png", "jpeg"]);
-
-/**
- * True for text libvips would hand to librsvg: it looks for "<svg" within the first 1000 bytes
- * (we look further). Checked on the bytes, never by asking libvips, so an SVG is refused before
- * any part of it is parsed.
- */
-function rendersAsSvg(bytes: Uint8Array): boolean {
-  if (BINARY_SIGNATURE.has(sniffFormat(bytes))) return false;
-  return /<svg/i.test(Buffer.from(bytes.subarray(0, 4096)).toString("latin1"));
-}
-
 /** Refusals decided from the bytes alone, before libvips sees them. */
 function refuseBeforeDecoding(bytes: Uint8Array): void {
   const sniffed = sniffFormat(bytes);
-  if (sniffed === "html") throw new ImgencError("not-image", "an HTML page, not an image");
+  if (sniffed === "html") throw new ImgencError("not-image", HTML_NOT_IMAGE);
   // libvips inflates gzip to look for an .svgz inside; no image format we read is gzip.
   if (bytes[0] === 0x1f && bytes[1] === 0x8b && sniffed === "unknown") {
-    throw new ImgencError("not-image", "gzip-compressed data, not an image");
+    throw new ImgencError("not-image", GZIP_NOT_IMAGE);
   }
   if (sniffed === "svg" || rendersAsSvg(bytes)) throw new ImgencError("not-image", SVG_REFUSED);
 }
 
+/** libvips reads AVIF with its HEIF loader and calls it "heif"; the AV1 compression says AVIF. */
+function formatOf(meta: Metadata): string {
+  return meta.format === "heif" && meta.compression === "av1" ? "avif" : meta.format;
+}
+
 function toInfo(meta: Metadata): ImageInfo {
+  const format = formatOf(meta);
   return {
-    format: meta.format,
-    mime: mimeForFormat(meta.format),
+    format,
+    mime: mimeForFormat(format),
     width: meta.width,
     height: meta.pageHeight ?? meta.height,
     channels: meta.channels,
@@ -272,12 +269,23 @@ function checkPixels(info: ImageInfo, bytes: Uint8Array, maxInputPixels: number)
   const height = Math.max(info.height, screen?.height ?? 0);
   const pixels = width * height;
   if (pixels > maxInputPixels) {
-    const mp = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MP`;
+    const [size, limit] = pixelCounts(pixels, maxInputPixels);
     throw new ImgencError(
       "too-many-pixels",
-      `${width}x${height} is ${mp(pixels)}, over the ${mp(maxInputPixels)} limit (raise it with --max-input-pixels)`,
+      `${width}x${height} is ${size}, over the ${limit} limit (raise it with --max-input-pixels)`,
     );
   }
+}
+
+/**
+ * "2500 MP" and "100 MP" when megapixels tell the two apart; exact pixel counts ("3,072 px",
+ * "10 px") when the limit is under a megapixel or rounding would make the two look equal.
+ */
+function pixelCounts(pixels: number, limit: number): [string, string] {
+  const mp = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MP`;
+  if (limit >= 1e6 && mp(pixels) !== mp(limit)) return [mp(pixels), mp(limit)];
+  const px = (n: number) => `${n.toLocaleString("en-US")} px`;
+  return [px(pixels), px(limit)];
 }
 
 /** Decodes the first frame to 8-bit RGBA (16-bit samples keep their high byte, as Pillow does). */

@@ -1,5 +1,6 @@
 import type { DecodedImage } from "../image/decode.js";
 import { loadSharp } from "../image/sharp.js";
+import { checkEncodable } from "./limits.js";
 import { pngPayload } from "./lossless.js";
 import { pillowJpegPayload } from "./lossy.js";
 import type { Payload, Subsampling } from "./types.js";
@@ -28,6 +29,7 @@ export async function encodeImage(image: DecodedImage, settings: EncodeSettings)
         subsampling: settings.subsampling,
       });
     case "webp": {
+      checkEncodable("WebP", image.width, image.height);
       const sharp = await loadSharp();
       let pipeline = sharp(image.rgba, {
         raw: { width: image.width, height: image.height, channels: 4 },

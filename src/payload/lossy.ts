@@ -1,5 +1,6 @@
 import type { DecodedImage } from "../image/decode.js";
 import { loadSharp } from "../image/sharp.js";
+import { checkEncodable } from "./limits.js";
 import { type JpegSettings, type Payload, PILLOW_DEFAULT_JPEG } from "./types.js";
 
 /** The APP0 segment Pillow writes when no dpi is given: JFIF 1.1, aspect-ratio units, 1x1. */
@@ -17,6 +18,7 @@ export async function pillowJpegPayload(
   image: DecodedImage,
   settings: JpegSettings = PILLOW_DEFAULT_JPEG,
 ): Promise<Payload> {
+  checkEncodable("JPEG", image.width, image.height);
   const sharp = await loadSharp();
   const encoded = await sharp(image.pillowRgba, {
     raw: { width: image.width, height: image.height, channels: 4 },

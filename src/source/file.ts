@@ -1,9 +1,10 @@
-import { createReadStream } from "node:fs";
+import { constants, createReadStream, open } from "node:fs";
 import { stat } from "node:fs/promises";
+import { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { ImgencError } from "../errors.js";
 import { readCapped, tooLarge } from "./limit.js";
-import { DEFAULT_MAX_INPUT_BYTES, type SourceOptions } from "./types.js";
+import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_TIMEOUT_MS, type SourceOptions } from "./types.js";
 
 function errnoCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -49,7 +50,22 @@ function toPath(pathOrUrl: string | URL, input: string): string {
 }
 
 /**
- * Reads a local file (a path or a file: URL). `input` is what errors name; it defaults to the
+ * A named pipe, read without blocking: a plain open() waits in libuv's thread pool until a
+ * writer appears, which no timeout can interrupt. Opened O_NONBLOCK and read as a socket, a pipe
+ * with no writer simply has no data yet, and the read deadline applies.
+ */
+async function openPipe(path: string): Promise<Socket> {
+  const fd = await new Promise<number>((resolve, reject) =>
+    open(path, constants.O_RDONLY | constants.O_NONBLOCK, (error, fd) =>
+      error ? reject(error) : resolve(fd),
+    ),
+  );
+  return new Socket({ fd, readable: true, writable: false });
+}
+
+/**
+ * Reads a local file (a path or a file: URL). Pipes and devices are read until they end, within
+ * opts.timeoutMs. `input` is what errors name; it defaults to the
  * argument as given.
  */
 export async function readFileSource(
@@ -76,7 +92,11 @@ export async function readFileSource(
   let bytes: Buffer;
   try {
     // Still capped while streaming: the file may grow between stat and read.
-    bytes = await readCapped(createReadStream(path), maxBytes, input);
+    const stream = info.isFIFO() ? await openPipe(path) : createReadStream(path);
+    bytes = await readCapped(stream, maxBytes, input, {
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      what: info.isFIFO() ? "the pipe" : info.isFile() ? "the file" : "the device",
+    });
   } catch (error) {
     if (error instanceof ImgencError) throw error;
     throw fsError(error, input);

@@ -1,4 +1,6 @@
 import { ImgencError } from "../errors.js";
+import { NOT_AN_IMAGE, refusalFromHead } from "../image/format.js";
+import { hasCatchAllLoader } from "../image/sharp.js";
 
 const UNITS = ["B", "kB", "MB", "GB", "TB"] as const;
 
@@ -47,20 +49,82 @@ function destroyQuietly(stream: Destroyable): void {
   stream.destroy();
 }
 
+/** A stream this long is sniffed: bytes that cannot start an image end the read there. */
+export const SNIFF_AFTER_BYTES = 64 * 1024;
+
+/** Looks at a stream's first bytes: an error when they cannot start an image. */
+export type Sniff = (head: Buffer, input: string) => Promise<ImgencError | undefined>;
+
+/** The refusal decoding would give, made from the first bytes (see refusalFromHead). */
+export const sniffImage: Sniff = async (head, input) => {
+  const refusal = refusalFromHead(head);
+  if (refusal === undefined) return undefined;
+  if (refusal === NOT_AN_IMAGE && (await hasCatchAllLoader())) return undefined;
+  return new ImgencError("not-image", refusal, { input });
+};
+
+export interface ReadOptions {
+  /**
+   * Checks the first SNIFF_AFTER_BYTES of a longer stream (default: sniffImage), so /dev/zero
+   * or a huge download of the wrong thing stops there rather than at maxBytes; false reads any
+   * bytes. Shorter streams are read whole and judged by whoever decodes them.
+   */
+  sniff?: Sniff | false;
+  /** Gives up when the stream has not ended this many milliseconds after reading began. */
+  timeoutMs?: number;
+  /** What the stream is, for the timeout message ("stdin", "the pipe"). */
+  what?: string;
+}
+
+/** The longest delay setTimeout honours. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function seconds(ms: number): string {
+  return String(Number((ms / 1000).toFixed(3)));
+}
+
+function timedOut(input: string, ms: number, what: string, bytesRead: number): ImgencError {
+  const message =
+    bytesRead === 0
+      ? `timed out after ${seconds(ms)} s: ${what} sent nothing and did not end (raise --timeout)`
+      : `timed out after ${seconds(ms)} s: ${what} did not end (${formatBytes(bytesRead)} read; raise --timeout)`;
+  return new ImgencError("timeout", message, { input });
+}
+
 /**
  * Reads a whole stream into memory, refusing to hold more than maxBytes: the cap is checked per
  * chunk so an endless or lying source stops costing memory as soon as it crosses the line.
- * String chunks (a stream with an encoding set) are taken as UTF-8.
+ * String chunks (a stream with an encoding set) are taken as UTF-8. A stream that never ends
+ * (stdin left open, a pipe nobody writes to) ends at options.timeoutMs.
  */
 export async function readCapped(
   stream: AsyncIterable<Uint8Array | string>,
   maxBytes: number,
   input: string,
+  options: ReadOptions = {},
 ): Promise<Buffer> {
+  const sniff = options.sniff ?? sniffImage;
   const chunks: Buffer[] = [];
   let total = 0;
+  let sniffed = sniff === false;
+  let timer: NodeJS.Timeout | undefined;
+  const { timeoutMs } = options;
+  // Beyond 2^31-1 ms Node's timers fire at once; a deadline that far away is no deadline.
+  const expired =
+    timeoutMs === undefined || !(timeoutMs <= MAX_TIMER_MS)
+      ? undefined
+      : new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(timedOut(input, timeoutMs, options.what ?? "the source", total)),
+            timeoutMs,
+          );
+        });
+  const iterator = stream[Symbol.asyncIterator]();
   try {
-    for await (const chunk of stream) {
+    for (;;) {
+      const next = await (expired ? Promise.race([iterator.next(), expired]) : iterator.next());
+      if (next.done) break;
+      const chunk = next.value;
       const buffer =
         typeof chunk === "string"
           ? Buffer.from(chunk, "utf8")
@@ -68,12 +132,20 @@ export async function readCapped(
       total += buffer.byteLength;
       if (total > maxBytes) throw tooLarge(input, maxBytes);
       chunks.push(buffer);
+      if (sniff !== false && !sniffed && total >= SNIFF_AFTER_BYTES) {
+        sniffed = true;
+        const refusal = await sniff(Buffer.concat(chunks, total), input);
+        if (refusal !== undefined) throw refusal;
+      }
     }
   } catch (error) {
-    // Leaving for-await already calls return(), but a plain async iterable wrapping a stream
-    // may not forward it; destroying is what actually closes the fd or socket.
+    // Destroying is what actually closes the fd or socket: a plain async iterable wrapping a
+    // stream may not forward return(), and a pending read (a timeout) never reaches it.
     if (hasDestroy(stream)) destroyQuietly(stream);
+    iterator.return?.().catch(() => undefined);
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks, total);
 }

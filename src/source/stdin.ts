@@ -1,7 +1,12 @@
 import { ImgencError } from "../errors.js";
 import { parseDataUri } from "./datauri.js";
-import { readCapped } from "./limit.js";
-import { type DataUriInfo, DEFAULT_MAX_INPUT_BYTES, type SourceOptions } from "./types.js";
+import { readCapped, sniffImage } from "./limit.js";
+import {
+  type DataUriInfo,
+  DEFAULT_MAX_INPUT_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  type SourceOptions,
+} from "./types.js";
 
 const STDIN_INPUT = "-";
 const DATA_PREFIX = Buffer.from("data:");
@@ -24,7 +29,8 @@ function looksLikeDataUri(bytes: Buffer): boolean {
 }
 
 /**
- * Reads all of stdin without interpreting it: `text` is set (trimmed, BOM dropped) when the
+ * Reads all of stdin without interpreting it, within opts.timeoutMs (stdin left open by its
+ * writer would otherwise be waited on forever): `text` is set (trimmed, BOM dropped) when the
  * bytes are data-URI text rather than an image.
  */
 export async function readStdinRaw(
@@ -32,7 +38,15 @@ export async function readStdinRaw(
   opts: SourceOptions = {},
 ): Promise<{ raw: Buffer; text?: string }> {
   const maxBytes = opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
-  const raw = await readCapped(stream, maxBytes, STDIN_INPUT);
+  const raw = await readCapped(stream, maxBytes, STDIN_INPUT, {
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    what: "stdin",
+    // Data-URI text is not an image but is read whole; so is a head of blank lines before it.
+    sniff: (head, input) =>
+      looksLikeDataUri(head) || head.every(isSpace)
+        ? Promise.resolve(undefined)
+        : sniffImage(head, input),
+  });
   if (raw.length === 0) throw new ImgencError("empty", "stdin is empty", { input: STDIN_INPUT });
   if (raw.every(isSpace)) {
     throw new ImgencError("empty", "stdin is empty (only whitespace)", { input: STDIN_INPUT });

@@ -1,7 +1,10 @@
 export type SourceKind = "file" | "url" | "data-uri" | "stdin";
 
 export interface SourceOptions {
-  /** Whole-transfer limit for URLs, in milliseconds (connect, headers and body). */
+  /**
+   * Deadline in milliseconds: for URLs the whole transfer (connect, headers and body); for stdin
+   * and for files that are pipes or devices, until the data ends.
+   */
   timeoutMs?: number;
   /** Retries for transient URL failures (connection reset, 502, 503, 504), with backoff. */
   retries?: number;

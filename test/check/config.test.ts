@@ -83,4 +83,41 @@ describe("config", () => {
     assert.deepEqual(loadConfig(file).defaults, { quality: 90 });
     assert.throws(() => loadConfig(join(root, "missing.json")), /no such file/);
   });
+
+  test('"__proto__", "constructor" and other inherited names are unknown keys, as parsed JSON', () => {
+    for (const key of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
+      // JSON.parse makes "__proto__" an own key, as it does in a config file.
+      const raw = JSON.parse(`{"${key}": {"minPsnr": 99}}`);
+      rejects(raw, new RegExp(`^${key}: expected a known key`));
+      rejects(
+        { overrides: [{ files: "**", ...raw }] },
+        new RegExp(`^overrides\\[0\\]\\.${key}: expected a known key`),
+      );
+    }
+    assert.equal(({} as { minPsnr?: number }).minPsnr, undefined, "Object.prototype untouched");
+  });
+
+  test("a config path that is a folder is an error, named or found", () => {
+    const root = mkdtempSync(join(tmpdir(), "imgenc-config-"));
+    assert.throws(
+      () => loadConfig(root),
+      (e: unknown) => {
+        assert.ok(e instanceof ImgencError);
+        assert.equal(e.code, "config");
+        assert.equal(e.toString(), `${root}: is a directory, not a config file`);
+        return true;
+      },
+    );
+    // Found while searching upwards: an error too, not skipped for a config further up.
+    mkdirSync(join(root, "imgenc.config.json"));
+    writeFileSync(join(root, "package.json"), JSON.stringify({ imgenc: { minPsnr: 20 } }));
+    assert.throws(
+      () => loadConfig(undefined, root),
+      (e: unknown) => {
+        assert.ok(e instanceof ImgencError);
+        assert.equal(e.toString(), "imgenc.config.json: is a directory, not a config file");
+        return true;
+      },
+    );
+  });
 });

@@ -1,17 +1,23 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import {
+  chmodSync,
   copyFileSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
-import { BIN, fixture, ROOT, runCli } from "../helpers/cli.js";
+import sharp from "sharp";
+import { BIN, fixture, ROOT, runCli, runMain } from "../helpers/cli.js";
 import { noisePng } from "../helpers/images.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
 
@@ -256,5 +262,154 @@ describe("--report", () => {
     const single = join(work, "compare.html");
     assert.equal((await runCli(["compare", fixture("photo.png"), "--report", single])).code, 0);
     assert.equal(readFileSync(single, "utf8").match(/<img /g)?.length, 3);
+  });
+});
+
+describe("imgenc check: what it finds", () => {
+  const tiny = () =>
+    sharp({ create: { width: 16, height: 16, channels: 3, background: "#3366cc" } })
+      .png()
+      .toBuffer();
+
+  test("a path that does not exist is a usage error: exit 2 before any image runs", async () => {
+    const missing = join(work, "no-such-folder");
+    const result = await runMain(["check", fixture("grey.png"), missing, "--json"]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.equal(result.stderr, `imgenc: ${missing}: no such file or folder\n`);
+  });
+
+  test("a folder with no images is exit 2 naming it; --allow-empty accepts it", async () => {
+    const empty = join(work, "empty");
+    const textOnly = join(work, "text-only");
+    mkdirSync(empty, { recursive: true });
+    mkdirSync(textOnly, { recursive: true });
+    writeFileSync(join(textOnly, "notes.txt"), "no images here");
+    for (const folder of [empty, textOnly]) {
+      const result = await runMain(["check", folder]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(result.stdout, "");
+      assert.equal(
+        result.stderr,
+        `imgenc: no images found in ${folder} (pass --allow-empty to accept that)\n`,
+      );
+      const allowed = await runMain(["check", folder, "--allow-empty", "--json"]);
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.equal((JSON.parse(allowed.stdout) as CheckDoc).totals.images, 0);
+    }
+  });
+
+  test("a dangling symlink and a name that is not UTF-8 are failed cases naming the cause", async () => {
+    const dir = join(work, "gaps");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "fine.png"), await tiny());
+    symlinkSync("renamed.png", join(dir, "gone.png"));
+    writeFileSync(Buffer.from(`${dir}/caf\xe9.png`, "latin1"), await tiny());
+    const result = await runMain(["check", dir, "--json"]);
+    assert.equal(result.code, 1, result.stderr);
+    const doc = JSON.parse(result.stdout) as CheckDoc;
+    assert.deepEqual(
+      doc.images.map((i) => [i.file.slice(dir.length + 1), i.status, i.error?.message]),
+      [
+        ["caf\\xe9.png", "error", "file name is not valid UTF-8"],
+        ["gone.png", "error", "dangling symlink (its target renamed.png does not exist)"],
+        ["fine.png", "passed", undefined],
+      ],
+    );
+    assert.deepEqual([doc.totals.images, doc.totals.errors], [3, 2]);
+  });
+
+  test("an existing file is taken literally, glob characters and all; so is a URL", async () => {
+    const dir = join(work, "literal");
+    mkdirSync(dir, { recursive: true });
+    const png = await tiny();
+    writeFileSync(join(dir, "shot[1].png"), png);
+    // As a glob, shot[1].png would mean shot1.png: a different, broken file.
+    writeFileSync(join(dir, "shot1.png"), "not an image");
+    const server = createServer((req, res) => {
+      if (req.url === "/img?a=1&b=2") res.writeHead(200, { "content-type": "image/png" }).end(png);
+      else res.writeHead(404).end();
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/img?a=1&b=2`;
+    try {
+      const result = await runMain(["check", join(dir, "shot[1].png"), url, "--json"]);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      const doc = JSON.parse(result.stdout) as CheckDoc;
+      assert.deepEqual(
+        doc.images.map((i) => i.file).sort(),
+        [join(dir, "shot[1].png"), url].sort(),
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  test("--jobs beyond the images starts one worker per image; above 4x the cores, a warning", async () => {
+    const dir = join(work, "nine");
+    mkdirSync(dir, { recursive: true });
+    const png = await tiny();
+    for (let i = 0; i < 9; i++) writeFileSync(join(dir, `tile-${i}.png`), png);
+    // runMain reports 2 cores: 9 workers is over 8.
+    const many = await runMain(["check", dir, "--jobs", "256"]);
+    assert.equal(many.code, 0, many.stderr);
+    assert.match(
+      many.stderr,
+      /^imgenc: warning: --jobs 256 starts 9 workers on 2 CPU cores \(over 4x\): no faster, and each may hold up to 1\.5 GB \(40 MB \+ 16 bytes per pixel up to --max-input-pixels\), 13\.8 GB in all\n$/,
+    );
+    assert.match(many.stdout, /passed: 9 images/);
+    // Three images make three workers, however many were asked for: nothing to warn about.
+    const few = await runMain([
+      "check",
+      ...[0, 1, 2].map((i) => join(dir, `tile-${i}.png`)),
+      "--jobs",
+      "256",
+    ]);
+    assert.equal(few.code, 0);
+    assert.equal(few.stderr, "");
+  });
+});
+
+describe("imgenc check: a folder it may not list", () => {
+  const asNobody = process.getuid?.() === 0;
+  // Root lists any folder: the check then runs as the unprivileged user "nobody", which must be
+  // able to read this checkout.
+  const unavailable = asNobody
+    ? spawnSync(process.execPath, [BIN, "--version"], { uid: 65534, gid: 65534, cwd: ROOT })
+        .status === 0
+      ? false
+      : "running as root, and the user nobody (65534) cannot run this checkout's imgenc"
+    : false;
+
+  test("is a failed case saying permission denied; the rest is still checked", {
+    skip: process.env.CI === "true" ? false : unavailable,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "imgenc-locked-"));
+    mkdirSync(join(dir, "locked"));
+    copyFileSync(fixture("grey.png"), join(dir, "open.png"));
+    copyFileSync(fixture("grey.png"), join(dir, "locked", "hidden-from-us.png"));
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, "open.png"), 0o644);
+    chmodSync(join(dir, "locked"), 0o000);
+    const child = spawnSync(process.execPath, [BIN, "check", dir, "--json"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      ...(asNobody && { uid: 65534, gid: 65534 }),
+    });
+    chmodSync(join(dir, "locked"), 0o755);
+    assert.equal(child.status, 1, child.stderr);
+    const doc = JSON.parse(child.stdout) as CheckDoc;
+    assert.deepEqual(
+      doc.images.map((i) => [i.file.slice(dir.length + 1), i.status, i.error?.message]),
+      [
+        [
+          "locked",
+          "error",
+          "permission denied: this folder cannot be listed, so its images were not checked",
+        ],
+        ["open.png", "passed", undefined],
+      ],
+    );
   });
 });

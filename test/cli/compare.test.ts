@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
-import { fixture, runCli } from "../helpers/cli.js";
+import { BIN, fixture, ROOT, runCli, runMain } from "../helpers/cli.js";
 import { noisePng } from "../helpers/images.js";
 
 const PHOTO = fixture("photo.png");
@@ -355,11 +356,94 @@ describe("imgenc compare: bad input and usage", () => {
       ["--max-mismatch", "lots"],
       ["--no-such-flag"],
     ]) {
-      const result = await runCli(["compare", PHOTO, ...args]);
+      const result = await runMain(["compare", PHOTO, ...args]);
       assert.equal(result.code, 2, args.join(" "));
       assert.equal(result.stdout, "");
-      assert.match(result.stderr, /error:/);
+      assert.match(result.stderr, /^imgenc: [^\n]+ \(see imgenc compare --help\)\n$/);
     }
+  });
+
+  test("usage errors are one line in imgenc's voice, never commander's", async () => {
+    const cases: [string[], string][] = [
+      [
+        ["compare", PHOTO, "--no-such-flag"],
+        "unknown option '--no-such-flag' (see imgenc compare --help)",
+      ],
+      [
+        ["compare", PHOTO, "--quality", "0"],
+        "-q, --quality <1-100>: expected a whole number from 1 to 100 but received '0' (see imgenc compare --help)",
+      ],
+      [
+        ["compare", PHOTO, "--subsampling", "4:1:1"],
+        "--subsampling <mode>: allowed choices are 4:2:0, 4:4:4 (see imgenc compare --help)",
+      ],
+      [["compare"], "missing required argument 'source' (see imgenc compare --help)"],
+      [["comapre", PHOTO], "unknown command 'comapre' (did you mean compare?) (see imgenc --help)"],
+      [["check"], "missing required argument 'paths' (see imgenc check --help)"],
+    ];
+    for (const [args, line] of cases) {
+      const result = await runMain(args);
+      assert.equal(result.code, 2, args.join(" "));
+      assert.equal(result.stdout, "");
+      assert.equal(result.stderr, `imgenc: ${line}\n`);
+    }
+  });
+
+  test("--timeout above 2^31-1 ms is a usage error, not Node's TimeoutOverflowWarning", async () => {
+    for (const command of ["compare", "encode", "inspect", "check"]) {
+      const result = await runMain([command, PHOTO, "--timeout", "3000000"]);
+      assert.equal(result.code, 2, command);
+      assert.equal(
+        result.stderr,
+        `imgenc: --timeout <seconds>: expected a number of seconds above 0 and at most 2147483.647 but received '3000000' (see imgenc ${command} --help)\n`,
+      );
+    }
+    // The largest value Node's timers take is accepted.
+    const edge = await runMain(["compare", PHOTO, "--timeout", "2147483.647", "--json"]);
+    assert.equal(edge.code, 0, edge.stderr);
+  });
+
+  test("--max-input-pixels below a megapixel counts exact pixels, not 0.0 MP", async () => {
+    const result = await runMain(["compare", PHOTO, "--max-input-pixels", "10"]);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `imgenc: ${PHOTO}: 384x256 is 98,304 px, over the 10 px limit (raise it with --max-input-pixels)\n`,
+    );
+  });
+
+  test("an image taller than JPEG allows is exit 2 naming the limit, before encoding", async () => {
+    const tall = join(work, "tall.png");
+    const wide = join(work, "wide.png");
+    const solid = (width: number, height: number) =>
+      sharp({ create: { width, height, channels: 3, background: "#808080" } }).png();
+    await solid(2, 65_535).toFile(tall);
+    await solid(65_501, 2).toFile(wide);
+    for (const args of [
+      ["compare", tall],
+      ["encode", tall, "--lossy"],
+      ["encode", tall, "--format", "jpeg"],
+    ]) {
+      const result = await runMain(args);
+      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assert.equal(result.stderr, `imgenc: ${tall}: too tall for JPEG (65535 > 65500 px)\n`);
+    }
+    const wideResult = await runMain(["compare", wide]);
+    assert.equal(wideResult.stderr, `imgenc: ${wide}: too wide for JPEG (65501 > 65500 px)\n`);
+    const webp = await runMain(["encode", wide, "--format", "webp"]);
+    assert.equal(webp.code, 2);
+    assert.equal(webp.stderr, `imgenc: ${wide}: too wide for WebP (65501 > 16383 px)\n`);
+    // Shrunk to fit first, it encodes.
+    const fitted = await runMain(["encode", tall, "--lossy", "--max-side", "60000"]);
+    assert.equal(fitted.code, 0, fitted.stderr);
+    // In check it is one failed case, not a crashed worker.
+    const checked = await runMain(["check", tall, "--json"]);
+    assert.equal(checked.code, 1);
+    const item = JSON.parse(checked.stdout).images[0];
+    assert.deepEqual(item.error, {
+      code: "cannot-fit",
+      message: "too tall for JPEG (65535 > 65500 px)",
+    });
   });
 
   test("--emit with --json is refused", async () => {
@@ -390,5 +474,97 @@ describe("imgenc compare: data-URI sources are linted", () => {
     assert.equal(finding.severity, "warning");
     assert.equal(report.sources[1]?.kind, "stdin");
     assert.notEqual(report.metrics, null);
+  });
+});
+
+describe("imgenc compare: sources that never end", () => {
+  /** A real imgenc process whose stdin the test holds open; killed if it outlives `limitMs`. */
+  function spawnHeld(args: string[], limitMs = 20_000) {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: limitMs,
+      killSignal: "SIGKILL",
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.stdin.on("error", () => undefined);
+    const done = new Promise<{
+      code: number | null;
+      signal: string | null;
+      stdout: string;
+      stderr: string;
+    }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+    return { child, done };
+  }
+
+  test("stdin its writer never closes ends at --timeout: exit 2, one line naming -", async () => {
+    const { child, done } = spawnHeld(["compare", "-", "--timeout", "1"]);
+    // Like `sleep 100 | imgenc compare -`: the pipe stays open and silent.
+    const result = await done;
+    child.stdin.destroy();
+    assert.equal(result.signal, null, "imgenc hung and was killed");
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.equal(
+      result.stderr,
+      "imgenc: -: timed out after 1 s: stdin sent nothing and did not end (raise --timeout)\n",
+    );
+  });
+
+  test("a named pipe nobody writes to ends at --timeout too", async () => {
+    const fifo = join(work, "no-writer.fifo");
+    const made = spawnSync("mkfifo", [fifo]);
+    assert.equal(made.status, 0, `mkfifo: ${made.stderr}`);
+    const { done } = spawnHeld(["compare", fifo, "--timeout", "1"]);
+    const result = await done;
+    assert.equal(result.signal, null, "imgenc blocked opening the pipe and was killed");
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `imgenc: ${fifo}: timed out after 1 s: the pipe sent nothing and did not end (raise --timeout)\n`,
+    );
+  });
+
+  test("a named pipe with a writer is read to its end", async () => {
+    const fifo = join(work, "with-writer.fifo");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+    const { done } = spawnHeld(["compare", fifo, "--json", "--timeout", "10"]);
+    // Opening for writing waits until imgenc has the pipe open for reading.
+    const writer = createWriteStream(fifo);
+    writer.end(readFileSync(PHOTO));
+    const result = await done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal((JSON.parse(result.stdout) as JsonReport).sources[0]?.width, 384);
+  });
+
+  test("endless zeros on stdin stop after the first bytes, whatever --max-input-bytes allows", async () => {
+    const { child, done } = spawnHeld(["compare", "-", "--max-input-bytes", "5G"]);
+    // Feed zeros until imgenc stops reading (the pipe breaks), up to 256 MiB; count only what
+    // the pipe accepted.
+    const chunk = Buffer.alloc(1024 * 1024);
+    let written = 0;
+    let broken = false;
+    while (written < 256 * chunk.length && !broken) {
+      await new Promise<void>((resolve) =>
+        child.stdin.write(chunk, (error) => {
+          if (error) broken = true;
+          else written += chunk.length;
+          resolve();
+        }),
+      );
+    }
+    child.stdin.destroy();
+    const result = await done;
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, "imgenc: -: not an image in a supported format\n");
+    // What was accepted into the pipe before imgenc gave up: a few MiB at most, not 256.
+    assert.ok(written <= 8 * chunk.length, `imgenc took ${written / chunk.length} MiB of zeros`);
   });
 });

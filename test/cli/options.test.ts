@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { InvalidArgumentError } from "commander";
 import { colorLevel } from "../../src/cli/io.js";
-import { byteSize, mismatchLimit, numberIn } from "../../src/cli/options.js";
+import {
+  byteSize,
+  MAX_TIMEOUT_SECONDS,
+  mismatchLimit,
+  numberIn,
+  positiveNumber,
+} from "../../src/cli/options.js";
 
 test("numberIn accepts the range and rejects the rest with one message shape", () => {
   const quality = numberIn(1, 100, { integer: true });
@@ -48,4 +54,14 @@ test("colour: NO_COLOR wins, FORCE_COLOR forces, otherwise only on a TTY", () =>
   assert.equal(colorLevel({ isTTY: true }, { FORCE_COLOR: "0" }), 0);
   assert.equal(colorLevel({ isTTY: false }, { FORCE_COLOR: "1", NO_COLOR: "1" }), 0);
   assert.equal(colorLevel({ isTTY: true }, { NO_COLOR: "" }), 1);
+});
+
+test("positiveNumber takes an upper bound: --timeout stays within Node's timers", () => {
+  const seconds = positiveNumber("seconds", { max: MAX_TIMEOUT_SECONDS });
+  assert.equal(MAX_TIMEOUT_SECONDS * 1000, 2 ** 31 - 1);
+  assert.equal(seconds("0.5"), 0.5);
+  assert.equal(seconds("2147483.647"), 2147483.647);
+  for (const bad of ["3000000", "2147483.648", "0", "-1", "Infinity"]) {
+    assert.throws(() => seconds(bad), InvalidArgumentError, bad);
+  }
 });

@@ -193,6 +193,26 @@ describe("decode: failures are ImgencErrors", () => {
     assert.equal(image.width * image.height, 384 * 256);
   });
 
+  test("the pixel limit is worded in megapixels only when they tell the sizes apart", async () => {
+    const photo = fixture("photo.png");
+    const words = async (options: { maxInputPixels: number }, bytes: Buffer = photo) =>
+      (await rejectsWith(bytes, "too-many-pixels", options)).message;
+    assert.equal(
+      await words({ maxInputPixels: 10 }),
+      "384x256 is 98,304 px, over the 10 px limit (raise it with --max-input-pixels)",
+    );
+    const big = withDimensions(photo, 5000, 5000);
+    assert.equal(
+      await words({ maxInputPixels: 1_000_000 }, big),
+      "5000x5000 is 25 MP, over the 1.0 MP limit (raise it with --max-input-pixels)",
+    );
+    // 25,000,000 and 24,999,999 are both "25 MP": then the exact counts.
+    assert.equal(
+      await words({ maxInputPixels: 24_999_999 }, big),
+      "5000x5000 is 25,000,000 px, over the 24,999,999 px limit (raise it with --max-input-pixels)",
+    );
+  });
+
   test("too-many-pixels is raised from the header, before decoding", async () => {
     // The pixel data is cut off: if decoding started, this would fail with "decode" instead.
     const png = fixture("photo.png");
@@ -201,5 +221,19 @@ describe("decode: failures are ImgencErrors", () => {
     });
     // A header claiming 100000 x 100000 (10 GP) trips the default limit without allocating it.
     await rejectsWith(withDimensions(png, 100_000, 100_000), "too-many-pixels");
+  });
+});
+
+describe("readInfo: format names", () => {
+  test("AVIF is called AVIF, though libvips reads it as HEIF", async () => {
+    const avif = await sharp({
+      create: { width: 8, height: 8, channels: 3, background: "#c03060" },
+    })
+      .avif()
+      .toBuffer();
+    const info = await readInfo(avif);
+    assert.equal(info.format, "avif");
+    assert.equal(info.mime, "image/avif");
+    assert.equal((await decode(avif)).info.format, "avif");
   });
 });

@@ -4,7 +4,16 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
-import { mimeForFormat, type SniffedFormat, sniffFormat } from "../../src/image/format.js";
+import {
+  GZIP_NOT_IMAGE,
+  HTML_NOT_IMAGE,
+  mimeForFormat,
+  NOT_AN_IMAGE,
+  refusalFromHead,
+  type SniffedFormat,
+  SVG_REFUSED,
+  sniffFormat,
+} from "../../src/image/format.js";
 
 // dist/test/image/ -> <repo>/fixtures/
 const FIXTURES = fileURLToPath(new URL("../../../fixtures/", import.meta.url));
@@ -93,5 +102,34 @@ describe("mimeForFormat", () => {
     assert.equal(mimeForFormat("svg"), "image/svg+xml");
     assert.equal(mimeForFormat("html"), "application/octet-stream");
     assert.equal(mimeForFormat("unknown"), "application/octet-stream");
+  });
+});
+
+describe("refusalFromHead", () => {
+  const text = (s: string) => Buffer.from(s, "utf8");
+  test("says nothing while the bytes may start an image any libvips reads", async () => {
+    const heads: [string, Buffer][] = [
+      ["PNG", await tiny().png().toBuffer()],
+      ["JPEG", await tiny().jpeg().toBuffer()],
+      ["WebP", await tiny().webp().toBuffer()],
+      ["AVIF", await tiny().avif().toBuffer()],
+      ["TIFF", await tiny().tiff().toBuffer()],
+      ["BigTIFF", Buffer.from([0x49, 0x49, 0x2b, 0x00, 8, 0, 0, 0])],
+      ["PPM", text("P6\n4 3\n255\n")],
+      ["Radiance HDR", text("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n")],
+      ["JPEG XL codestream", Buffer.from([0xff, 0x0a, 0xfa, 0x7f])],
+    ];
+    for (const [name, head] of heads) assert.equal(refusalFromHead(head), undefined, name);
+  });
+
+  test("gives the refusal decoding would give for the rest", () => {
+    assert.equal(refusalFromHead(Buffer.alloc(65_536)), NOT_AN_IMAGE);
+    assert.equal(refusalFromHead(text('{"error":"not found"}')), NOT_AN_IMAGE);
+    assert.equal(refusalFromHead(text("<!DOCTYPE html><title>502</title>")), HTML_NOT_IMAGE);
+    assert.equal(refusalFromHead(Buffer.from([0x1f, 0x8b, 8, 0])), GZIP_NOT_IMAGE);
+    assert.equal(refusalFromHead(text("<!-- a comment -->\n<svg/>")), SVG_REFUSED);
+    // With a catch-all loader only the refusals made before libvips is asked remain.
+    assert.equal(refusalFromHead(Buffer.alloc(64), true), undefined);
+    assert.equal(refusalFromHead(text("<html>"), true), HTML_NOT_IMAGE);
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync } from "node:fs";
+import { cpSync, createWriteStream } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -100,5 +100,37 @@ describe("readFileSource", () => {
       encoding: "utf8",
     });
     assert.equal(result.stdout.trim(), "unreadable", result.stderr);
+  });
+
+  it("reads a named pipe to its end, without blocking on open", async () => {
+    const fifo = join(dir, "pipe.png");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0, "mkfifo failed");
+    const reading = readFileSource(fifo, { timeoutMs: 10_000 });
+    // Resolves once the reader holds the pipe open, so nothing written is lost.
+    const writer = createWriteStream(fifo);
+    writer.end(content);
+    assert.ok((await reading).equals(content));
+  });
+
+  it("ends a named pipe nobody writes to at timeoutMs", async () => {
+    const fifo = join(dir, "silent.png");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0, "mkfifo failed");
+    await assert.rejects(readFileSource(fifo, { timeoutMs: 100 }), (error) => {
+      isCode("timeout")(error);
+      assert.equal((error as ImgencError).input, fifo);
+      assert.equal(
+        (error as ImgencError).message,
+        "timed out after 0.1 s: the pipe sent nothing and did not end (raise --timeout)",
+      );
+      return true;
+    });
+  });
+
+  it("stops reading a device of zeros after its first bytes", async () => {
+    await assert.rejects(readFileSource("/dev/zero", { maxInputBytes: 1024 ** 3 }), (error) => {
+      isCode("not-image")(error);
+      assert.equal((error as ImgencError).input, "/dev/zero");
+      return true;
+    });
   });
 });

@@ -59,6 +59,8 @@ async function withServer(handler: Handler, fn: (base: string) => Promise<void>)
   }
 }
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 function isCode(code: string) {
   return (error: unknown) => {
     assert.ok(error instanceof ImgencError, `expected ImgencError, got ${String(error)}`);
@@ -218,6 +220,8 @@ describe("fetchUrl", () => {
     await withServer(
       (_req, res) => {
         res.writeHead(200, { "content-type": "image/png" });
+        // Starts like a PNG, so only the cap can stop it (junk is dropped after its first bytes).
+        res.write(PNG_SIGNATURE);
         const chunk = Buffer.alloc(16 * 1024, 1);
         let open = true;
         res.on("close", () => {
@@ -238,6 +242,44 @@ describe("fetchUrl", () => {
         );
         assert.ok(performance.now() - start < 2000, "reading did not stop at the cap");
         await closed; // the client hung up, so the server stopped sending
+      },
+    );
+  });
+
+  it("drops a long body that cannot be an image after its first bytes", async () => {
+    let sent = 0;
+    let serverSawClose: () => void = () => {};
+    const closed = new Promise<void>((resolve) => {
+      serverSawClose = resolve;
+    });
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "application/octet-stream" });
+        const chunk = Buffer.alloc(16 * 1024);
+        let open = true;
+        res.on("close", () => {
+          open = false;
+          serverSawClose();
+        });
+        const pump = () => {
+          while (open && sent < 64 * 1024 ** 2 && res.write(chunk)) sent += chunk.length;
+          if (open && sent < 64 * 1024 ** 2) res.once("drain", pump);
+          else if (open) res.end();
+        };
+        pump();
+      },
+      async (base) => {
+        await assert.rejects(
+          fetchUrl(`${base}/`, { maxInputBytes: 5 * 1024 ** 3, timeoutMs: 10_000 }),
+          (error) => {
+            isCode("not-image")(error);
+            assert.equal((error as ImgencError).message, "not an image in a supported format");
+            return true;
+          },
+        );
+        await closed;
+        // Socket buffers hold a few MiB at most; the rest of the 64 MiB was never sent.
+        assert.ok(sent < 16 * 1024 ** 2, `the server sent ${sent} bytes`);
       },
     );
   });
@@ -301,7 +343,7 @@ describe("fetchUrl", () => {
   });
 
   it("applies the cap to decompressed bytes", async () => {
-    const bomb = gzipSync(Buffer.alloc(1024 * 1024));
+    const bomb = gzipSync(Buffer.concat([PNG_SIGNATURE, Buffer.alloc(1024 * 1024)]));
     assert.ok(bomb.length < 100_000);
     await withServer(
       (_req, res) => {

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { describe, it } from "node:test";
 import { ImgencError } from "../../src/errors.js";
+import { SNIFF_AFTER_BYTES } from "../../src/source/limit.js";
 import { readStdin } from "../../src/source/stdin.js";
+import { noisePng } from "../helpers/images.js";
 
 function isCode(code: string) {
   return (error: unknown) => {
@@ -62,5 +64,26 @@ describe("readStdin", () => {
       readStdin(Readable.from([Buffer.alloc(600), Buffer.alloc(600)]), { maxInputBytes: 1000 }),
       isCode("too-large"),
     );
+  });
+
+  it("reads a data URI longer than the sniffing window whole", async () => {
+    const png = await noisePng(200, 200);
+    const text = `\n\n  data:image/png;base64,${png.toString("base64")}\n`;
+    assert.ok(text.length > 2 * SNIFF_AFTER_BYTES);
+    const chunks = [];
+    for (let i = 0; i < text.length; i += 16 * 1024)
+      chunks.push(Buffer.from(text.slice(i, i + 16 * 1024)));
+    const result = await readStdin(Readable.from(chunks));
+    assert.ok(result.bytes.equals(png));
+  });
+
+  it("ends stdin that never closes at timeoutMs, naming -", async () => {
+    const open = new Readable({ read() {} });
+    await assert.rejects(readStdin(open, { timeoutMs: 50 }), (error) => {
+      isCode("timeout")(error);
+      assert.equal((error as ImgencError).input, "-");
+      assert.match((error as ImgencError).message, /^timed out after 0\.05 s: stdin sent nothing/);
+      return true;
+    });
   });
 });

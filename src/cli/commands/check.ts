@@ -5,10 +5,17 @@ import { type CheckSettings, gatesOf, loadConfig, settingsFor } from "../../chec
 import { discover, type Shard, selectShard } from "../../check/discover.js";
 import { junitXml } from "../../check/junit.js";
 import { rankWorstFirst } from "../../check/rank.js";
-import { runCheck } from "../../check/run.js";
+import {
+  runCheck,
+  WORKER_BASE_BYTES,
+  WORKER_BYTES_PER_PIXEL,
+  workerCount,
+  workerMemoryBound,
+} from "../../check/run.js";
 import type { CheckItem, CheckJob } from "../../check/types.js";
 import { ImgencError } from "../../errors.js";
 import { ImageSpool } from "../../report/spool.js";
+import { formatBytes } from "../../source/limit.js";
 import { redactSpec, redactText } from "../../source/redact.js";
 import { formatCheck, progressLine } from "../format/check.js";
 import { colorLevel, type Io, write } from "../io.js";
@@ -17,6 +24,7 @@ import { writeCheckReport } from "./report.js";
 import { localInputs, printThenReport, type SourceFlags, writeOutputs } from "./shared.js";
 
 interface Flags extends SourceFlags, CheckSettings {
+  allowEmpty?: boolean;
   config?: string;
   jobs?: number;
   json?: boolean;
@@ -75,6 +83,25 @@ function job(file: string, settings: CheckSettings, flags: Flags, images: boolea
   };
 }
 
+/**
+ * More workers than 4x the cores only add memory: one line saying so, with what each may hold
+ * and the total that adds up to (undefined when the count is reasonable or the cores unknown).
+ */
+function jobsWarning(
+  requested: number,
+  workers: number,
+  cores: number | undefined,
+  flags: Flags,
+): string | undefined {
+  if (cores === undefined || workers <= 4 * cores) return undefined;
+  const each = workerMemoryBound(flags.maxInputPixels);
+  return (
+    `imgenc: warning: --jobs ${requested} starts ${workers} workers on ${cores} CPU cores (over 4x): ` +
+    `no faster, and each may hold up to ${formatBytes(each)} (${formatBytes(WORKER_BASE_BYTES)} + ` +
+    `${WORKER_BYTES_PER_PIXEL} bytes per pixel up to --max-input-pixels), ${formatBytes(each * workers)} in all\n`
+  );
+}
+
 export async function runCheckCommand(specs: string[], command: Command, io: Io): Promise<number> {
   const report = command.opts<Flags>().report;
   // The report's images wait in a file beside it, not in memory, until the page is written.
@@ -107,14 +134,35 @@ async function check(
     if (command.getOptionValueSource(name) === "cli")
       Object.assign(fromFlags, { [name]: flags[name] });
   }
-  let files = await discover(specs);
-  if (flags.shard) files = selectShard(files, flags.shard);
+  const found = await discover(specs, { allowEmpty: flags.allowEmpty === true });
+  let files = found.files;
+  let problems = found.problems;
+  if (flags.shard) {
+    const shard = flags.shard;
+    files = selectShard(files, shard);
+    const inShard = new Set(
+      selectShard(
+        problems.map((p) => p.file),
+        shard,
+      ),
+    );
+    problems = problems.filter((p) => inShard.has(p.file));
+  }
   const inputs = localInputs(files);
   checkOutputs(outputs, inputs);
   const wantImages = flags.report !== undefined;
   const jobs = files.map((file) =>
     job(file, { ...settingsFor(config, file), ...fromFlags }, flags, wantImages),
   );
+  const failed: CheckItem[] = problems.map(({ file, code, message }) => ({
+    file,
+    status: "error",
+    durationMs: 0,
+    error: { code, message },
+  }));
+  const requested = flags.jobs ?? io.cores ?? 1;
+  const warning = jobsWarning(requested, workerCount(requested, jobs.length), io.cores, flags);
+  if (warning !== undefined) await write(io.stderr, warning);
 
   const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
   const progress = io.stderr.isTTY === true && !io.env.CI;
@@ -131,7 +179,8 @@ async function check(
       }),
     );
   const run = await runCheck(jobs, {
-    jobs: flags.jobs ?? io.cores ?? 1,
+    jobs: requested,
+    failed,
     signal: controller.signal,
     onItem: (finished, done, total) => {
       const images = finished.images;
