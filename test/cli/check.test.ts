@@ -372,15 +372,21 @@ describe("imgenc check: what it finds", () => {
 });
 
 describe("imgenc check: a folder it may not list", () => {
-  const asNobody = process.getuid?.() === 0;
-  // Root lists any folder: the check then runs as the unprivileged user "nobody", which must be
-  // able to read this checkout.
-  const unavailable = asNobody
-    ? spawnSync(process.execPath, [BIN, "--version"], { uid: 65534, gid: 65534, cwd: ROOT })
-        .status === 0
-      ? false
-      : "running as root, and the user nobody (65534) cannot run this checkout's imgenc"
-    : false;
+  const asRoot = process.getuid?.() === 0;
+  // Root lists any folder through CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: the check runs
+  // without them (util-linux setpriv), so the folder's mode applies as it does to anyone else.
+  const DROP = "-dac_override,-dac_read_search";
+  const command = (args: string[]): [string, string[]] =>
+    asRoot
+      ? [
+          "setpriv",
+          [`--inh-caps=${DROP}`, `--bounding-set=${DROP}`, process.execPath, BIN, ...args],
+        ]
+      : [process.execPath, [BIN, ...args]];
+  const unavailable =
+    asRoot && spawnSync("setpriv", ["--version"]).status !== 0
+      ? "running as root, and setpriv (util-linux) is missing to drop the capabilities"
+      : false;
 
   test("is a failed case saying permission denied; the rest is still checked", {
     skip: process.env.CI === "true" ? false : unavailable,
@@ -389,14 +395,9 @@ describe("imgenc check: a folder it may not list", () => {
     mkdirSync(join(dir, "locked"));
     copyFileSync(fixture("grey.png"), join(dir, "open.png"));
     copyFileSync(fixture("grey.png"), join(dir, "locked", "hidden-from-us.png"));
-    chmodSync(dir, 0o755);
-    chmodSync(join(dir, "open.png"), 0o644);
     chmodSync(join(dir, "locked"), 0o000);
-    const child = spawnSync(process.execPath, [BIN, "check", dir, "--json"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      ...(asNobody && { uid: 65534, gid: 65534 }),
-    });
+    const [file, args] = command(["check", dir, "--json"]);
+    const child = spawnSync(file, args, { cwd: ROOT, encoding: "utf8" });
     chmodSync(join(dir, "locked"), 0o755);
     assert.equal(child.status, 1, child.stderr);
     const doc = JSON.parse(child.stdout) as CheckDoc;
