@@ -1,18 +1,18 @@
 import { withInput } from "./errors.js";
-import { lintDataUri } from "./findings/datauri.js";
+import { lintDataUri } from "./findings/lint-data-uri.js";
 import { payloadPitfalls, sourcePitfalls } from "./findings/pitfalls.js";
 import type { Finding } from "./findings/types.js";
 import { evaluateGates, type GateResult, type Gates } from "./gates.js";
 import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
 import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
 import { loadSharp } from "./image/sharp.js";
-import { type Metrics, measure } from "./metrics/report.js";
+import { type Metrics, measure } from "./metrics/measure.js";
 import type { ModelName, PlanOptions } from "./models/registry.js";
 import { compareAsSeen, type ModelComparison } from "./models/sees.js";
-import { base64Length, dataUriLength } from "./payload/datauri.js";
+import { base64Length, dataUriLength } from "./payload/build-data-uri.js";
 import { checkEncodable } from "./payload/limits.js";
 import { originalPayload, pngPayload } from "./payload/lossless.js";
-import { pillowJpegPayload } from "./payload/lossy.js";
+import { pillowJpegPayload } from "./payload/pillow-jpeg.js";
 import {
   type JpegSettings,
   type LosslessMode,

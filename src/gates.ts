@@ -1,4 +1,4 @@
-import type { Metrics } from "./metrics/report.js";
+import type { Metrics } from "./metrics/measure.js";
 
 /** A mismatch limit is an absolute pixel count or a share of all pixels (0-1). */
 export type MismatchLimit = { count: number } | { share: number };

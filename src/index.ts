@@ -11,7 +11,7 @@ export {
 } from "./compare.js";
 export { API_FORMATS, type EncodeOptions, type EncodeResult, encode } from "./encode.js";
 export { type ErrorCode, ImgencError, isImgencError } from "./errors.js";
-export { DATA_URI_CODES, type DataUriLint, lintDataUri } from "./findings/datauri.js";
+export { DATA_URI_CODES, type DataUriLint, lintDataUri } from "./findings/lint-data-uri.js";
 export type { Finding, Severity } from "./findings/types.js";
 export { evaluateGates, type GateResult, type Gates, type MismatchLimit } from "./gates.js";
 export { type DecodedImage, decode, type ImageInfo, readInfo } from "./image/decode.js";
@@ -25,15 +25,16 @@ export {
   inspect,
   type JpegDetails,
 } from "./inspect.js";
-export { errorStats } from "./metrics/error.js";
+export { type Metrics, measure } from "./metrics/measure.js";
 export { mismatch } from "./metrics/mismatch.js";
-export { type Metrics, measure } from "./metrics/report.js";
+export { errorStats } from "./metrics/psnr.js";
 export { ssim } from "./metrics/ssim.js";
+export * from "./models/index.js";
 export { type Budget, type BudgetSteps, fitBudget } from "./payload/budget.js";
-export { base64Length, dataUriLength, toDataUri } from "./payload/datauri.js";
+export { base64Length, dataUriLength, toDataUri } from "./payload/build-data-uri.js";
 export { type EncodeFormat, type EncodeSettings, encodeImage } from "./payload/encode.js";
 export { originalPayload, pngPayload } from "./payload/lossless.js";
-export { pillowJpegPayload } from "./payload/lossy.js";
+export { pillowJpegPayload } from "./payload/pillow-jpeg.js";
 export { formatPayload, type PayloadForm } from "./payload/request.js";
 export * from "./payload/types.js";
 export { readSource } from "./source/index.js";

@@ -1,5 +1,5 @@
 import { ImgencError, withInput } from "./errors.js";
-import { type DataUriLint, lintDataUri } from "./findings/datauri.js";
+import { type DataUriLint, lintDataUri } from "./findings/lint-data-uri.js";
 import { sourcePitfalls } from "./findings/pitfalls.js";
 import type { Finding } from "./findings/types.js";
 import {
@@ -13,7 +13,7 @@ import { mimeForFormat, type SniffedFormat, sniffFormat } from "./image/format.j
 import type { IccSummary } from "./image/icc.js";
 import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
 import { type ModelName, type ModelPlan, modelPlan, type PlanOptions } from "./models/registry.js";
-import { base64Length, dataUriLength } from "./payload/datauri.js";
+import { base64Length, dataUriLength } from "./payload/build-data-uri.js";
 import { dataUriInput, readSource, readStdinRaw } from "./source/index.js";
 import type { SourceKind, SourceOptions } from "./source/types.js";
 

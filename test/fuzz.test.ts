@@ -4,12 +4,12 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import sharp from "sharp";
 import { ImgencError } from "../src/errors.js";
-import { lintDataUri } from "../src/findings/datauri.js";
+import { lintDataUri } from "../src/findings/lint-data-uri.js";
 import { decode, readInfo } from "../src/image/decode.js";
 import { sniffFormat } from "../src/image/format.js";
 import { readIcc } from "../src/image/icc.js";
 import { readJpegHeader } from "../src/image/jpeg.js";
-import { parseDataUri } from "../src/source/datauri.js";
+import { parseDataUri } from "../src/source/parse-data-uri.js";
 import { fixture } from "./helpers/cli.js";
 
 // Fixed seed: a failure in CI is replayed exactly by running the file again.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { evaluateGates } from "../src/gates.js";
-import type { Metrics } from "../src/metrics/report.js";
+import type { Metrics } from "../src/metrics/measure.js";
 
 const metrics: Metrics = {
   width: 100,

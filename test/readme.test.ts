@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { test } from "node:test";
 import { buildProgram } from "../src/cli/program.js";
-import { DATA_URI_CODES } from "../src/findings/datauri.js";
+import { DATA_URI_CODES } from "../src/findings/lint-data-uri.js";
 import { PITFALL_CODES } from "../src/findings/pitfalls.js";
 import { ROOT } from "./helpers/cli.js";
 

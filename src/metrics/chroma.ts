@@ -1,4 +1,4 @@
-import { assertPixelPair } from "./error.js";
+import { assertPixelPair } from "./psnr.js";
 
 /**
  * Error of each JPEG (JFIF, full-range BT.601) YCbCr channel between two RGBA images: shows

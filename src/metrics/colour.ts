@@ -1,4 +1,4 @@
-import { assertPixelPair } from "./error.js";
+import { assertPixelPair } from "./psnr.js";
 
 export type DeltaEFormula = "ciede2000" | "cie76";
 

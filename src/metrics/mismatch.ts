@@ -1,5 +1,5 @@
 import pixelmatch from "pixelmatch";
-import { assertPixelPair } from "./error.js";
+import { assertPixelPair } from "./psnr.js";
 
 export interface MismatchOptions {
   /** pixelmatch's colour threshold, 0-1; smaller is more sensitive. */

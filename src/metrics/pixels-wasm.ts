@@ -1,6 +1,6 @@
 import { type ChromaError, chromaError, chromaErrorFromSums } from "./chroma.js";
-import { assertPixelPair, type ErrorStats, errorStats, errorStatsFromSums } from "./error.js";
 import { PIXELS_WASM_BASE64 } from "./pixels-wasm-module.js";
+import { assertPixelPair, type ErrorStats, errorStats, errorStatsFromSums } from "./psnr.js";
 import { align16, lazyWasm, WASM_PAGE } from "./wasm.js";
 
 interface Kernel {

@@ -1,4 +1,4 @@
-import { assertPixelPair } from "./error.js";
+import { assertPixelPair } from "./psnr.js";
 import { SSIM_WEIGHTS, ssim } from "./ssim.js";
 import { SSIM_WASM_BASE64 } from "./ssim-wasm-module.js";
 import { align16, lazyWasm, WASM_PAGE } from "./wasm.js";

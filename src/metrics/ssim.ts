@@ -1,4 +1,4 @@
-import { assertPixelPair } from "./error.js";
+import { assertPixelPair } from "./psnr.js";
 
 const RADIUS = 5;
 const WINDOW = 2 * RADIUS + 1;

@@ -1,5 +1,5 @@
 import type { DecodedImage } from "../image/decode.js";
-import { type Metrics, measure } from "../metrics/report.js";
+import { type Metrics, measure } from "../metrics/measure.js";
 import { modelView, opensAsRgba } from "./pillow-resize.js";
 import { type ModelName, type ModelPlan, modelPlan, type PlanOptions } from "./registry.js";
 

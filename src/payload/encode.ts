@@ -2,7 +2,7 @@ import type { DecodedImage } from "../image/decode.js";
 import { loadSharp } from "../image/sharp.js";
 import { checkEncodable } from "./limits.js";
 import { pngPayload } from "./lossless.js";
-import { pillowJpegPayload } from "./lossy.js";
+import { pillowJpegPayload } from "./pillow-jpeg.js";
 import type { Payload, Subsampling } from "./types.js";
 
 export type EncodeFormat = "png" | "jpeg" | "webp";

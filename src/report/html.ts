@@ -1,10 +1,10 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { count, percent, ratio } from "../cli/format/numbers.js";
 import type { CompareReport, PayloadReport, SourceReport } from "../compare.js";
 import type { Finding } from "../findings/types.js";
+import { count, percent, ratio } from "../format/numbers.js";
 import type { GateResult } from "../gates.js";
-import type { Metrics } from "../metrics/report.js";
+import type { Metrics } from "../metrics/measure.js";
 import type { ModelComparison } from "../models/sees.js";
 import type { ReportCrop, ReportImage, ReportImages, ReportView } from "./images.js";
 import { PREVIEW_JPEG, scaleText } from "./images.js";

@@ -1,15 +1,15 @@
 import { ImgencError } from "../errors.js";
-import { dataUriInput, parseDataUri } from "./datauri.js";
 import { readFileSource } from "./file.js";
 import { fetchUrl } from "./http.js";
+import { dataUriInput, parseDataUri } from "./parse-data-uri.js";
 import { redactSpec, redactUrl } from "./redact.js";
 import { readStdin } from "./stdin.js";
 import type { Source, SourceOptions } from "./types.js";
 
-export { dataUriInput, parseDataUri } from "./datauri.js";
 export { readFileSource } from "./file.js";
 export { closeHttpAgent, type FetchResult, fetchUrl, MAX_REDIRECTS } from "./http.js";
 export { formatBytes, readCapped } from "./limit.js";
+export { dataUriInput, parseDataUri } from "./parse-data-uri.js";
 export { readStdin, readStdinRaw } from "./stdin.js";
 export * from "./types.js";
 

@@ -1,6 +1,6 @@
 import { ImgencError } from "../errors.js";
-import { parseDataUri } from "./datauri.js";
 import { readCapped, sniffImage } from "./limit.js";
+import { parseDataUri } from "./parse-data-uri.js";
 import {
   type DataUriInfo,
   DEFAULT_MAX_INPUT_BYTES,

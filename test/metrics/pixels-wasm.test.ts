@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import sharp from "sharp";
 import { chromaError } from "../../src/metrics/chroma.js";
-import { errorStats } from "../../src/metrics/error.js";
 import {
   chromaErrorWasm,
   errorStatsWasm,
   pixelsWasmAvailable,
 } from "../../src/metrics/pixels-wasm.js";
+import { errorStats } from "../../src/metrics/psnr.js";
 import { fixture } from "../helpers/cli.js";
 import { randomImage, withNoise } from "../helpers/random.js";
 

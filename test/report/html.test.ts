@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { before, describe, test } from "node:test";
 import sharp from "sharp";
 import type { CompareReport } from "../../src/compare.js";
-import type { Metrics } from "../../src/metrics/report.js";
+import type { Metrics } from "../../src/metrics/measure.js";
 import {
   type HtmlReportOptions,
   MAX_CHUNK_CHARS,

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { type CompareOptions, compare, diffPng } from "../../compare.js";
 import { ImgencError } from "../../errors.js";
 import type { MismatchLimit } from "../../gates.js";
-import { toDataUri } from "../../payload/datauri.js";
+import { toDataUri } from "../../payload/build-data-uri.js";
 import type { LosslessMode, Subsampling } from "../../payload/types.js";
 import { formatCompare } from "../format/compare.js";
 import { termSafe } from "../format/terminal.js";

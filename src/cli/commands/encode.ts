@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { encode } from "../../encode.js";
 import { ImgencError } from "../../errors.js";
+import { count } from "../../format/numbers.js";
 import type { ModelName } from "../../models/registry.js";
 import type { BudgetSteps } from "../../payload/budget.js";
 import type { EncodeFormat } from "../../payload/encode.js";
 import { formatPayload, type PayloadForm } from "../../payload/request.js";
 import type { LosslessMode, Subsampling } from "../../payload/types.js";
-import { count } from "../format/numbers.js";
 import { termSafe } from "../format/terminal.js";
 import { type Io, stdinFile, write } from "../io.js";
 import { checkOutputs, writeFileAtomic } from "../output.js";

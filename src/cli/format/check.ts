@@ -2,7 +2,7 @@ import { stripVTControlCharacters as plain } from "node:util";
 import type { ChalkInstance } from "chalk";
 import { rankWorstFirst } from "../../check/rank.js";
 import type { CheckItem, CheckTotals } from "../../check/types.js";
-import { percent, ratio } from "./numbers.js";
+import { percent, ratio } from "../../format/numbers.js";
 import { termSafe } from "./terminal.js";
 
 /** Passed images shown after the failures; the rest are counted, not listed. */

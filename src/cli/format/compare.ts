@@ -1,11 +1,11 @@
 import { stripVTControlCharacters as plain } from "node:util";
 import type { ChalkInstance } from "chalk";
 import type { CompareReport, PayloadReport, SourceReport } from "../../compare.js";
+import { bytes, count, percent, ratio } from "../../format/numbers.js";
 import type { GateResult } from "../../gates.js";
-import type { Metrics } from "../../metrics/report.js";
+import type { Metrics } from "../../metrics/measure.js";
 import { findingsBlock } from "./findings.js";
 import { comparisonBlock } from "./model.js";
-import { bytes, count, percent, ratio } from "./numbers.js";
 import { termSafe } from "./terminal.js";
 
 function table(rows: string[][], color: ChalkInstance): string[] {

@@ -1,8 +1,8 @@
 import type { ChalkInstance } from "chalk";
+import { count, percent } from "../../format/numbers.js";
 import type { InspectReport } from "../../inspect.js";
 import { findingsBlock } from "./findings.js";
 import { planBlock } from "./model.js";
-import { count, percent } from "./numbers.js";
 import { termSafe } from "./terminal.js";
 
 const ORIENTATION = [

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from "chalk";
+import { count } from "../../format/numbers.js";
 import type { ModelPlan } from "../../models/registry.js";
 import type { ModelComparison } from "../../models/sees.js";
-import { count } from "./numbers.js";
 import { termSafe } from "./terminal.js";
 
 /** "384x256 -> 392x252, 126 tokens", or the model's refusal. */

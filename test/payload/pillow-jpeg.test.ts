@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { decode } from "../../src/image/decode.js";
-import { pillowJpegPayload } from "../../src/payload/lossy.js";
+import { pillowJpegPayload } from "../../src/payload/pillow-jpeg.js";
 import { type JpegSettings, PILLOW_DEFAULT_JPEG } from "../../src/payload/types.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
 

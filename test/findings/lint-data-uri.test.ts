@@ -7,7 +7,7 @@ import {
   type DataUriLint,
   hasErrors,
   lintDataUri,
-} from "../../src/findings/datauri.js";
+} from "../../src/findings/lint-data-uri.js";
 import type { Finding } from "../../src/findings/types.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
 

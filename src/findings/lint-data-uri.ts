@@ -1,5 +1,5 @@
 import { mimeForFormat, type SniffedFormat, sniffFormat } from "../image/format.js";
-import { parseDataUri } from "../source/datauri.js";
+import { parseDataUri } from "../source/parse-data-uri.js";
 import type { Finding, Severity } from "./types.js";
 
 export interface DataUriCodeInfo {

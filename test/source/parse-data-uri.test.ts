@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ImgencError } from "../../src/errors.js";
-import { dataUriInput, parseDataUri } from "../../src/source/datauri.js";
+import { dataUriInput, parseDataUri } from "../../src/source/parse-data-uri.js";
 
 function isCode(code: string) {
   return (error: unknown) => {

@@ -1,6 +1,6 @@
-import type { errorStats } from "./error.js";
 import { mismatch } from "./mismatch.js";
 import { errorStatsWasm } from "./pixels-wasm.js";
+import type { errorStats } from "./psnr.js";
 import { ssimWasm } from "./ssim-wasm.js";
 
 export const DEFAULT_THRESHOLD = 0.1;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { base64Length, dataUriLength, toDataUri } from "../../src/payload/datauri.js";
+import { base64Length, dataUriLength, toDataUri } from "../../src/payload/build-data-uri.js";
 
 /** Deterministic bytes covering all 256 values, so every base64 symbol and padding case occurs. */
 function bytesOf(n: number): Buffer {
