@@ -8,6 +8,7 @@ import type { Metrics } from "../metrics/measure.js";
 import type { ModelComparison } from "../models/sees.js";
 import type { ReportCrop, ReportImage, ReportImages, ReportView } from "./images.js";
 import { PREVIEW_JPEG, scaleText } from "./images.js";
+import { PAGE_CSS, PAGE_JS } from "./page-assets.generated.js";
 
 export type { ReportImage, ReportImages } from "./images.js";
 
@@ -451,182 +452,15 @@ function sha256(text: string): string {
   return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
 }
 
-const CSS = `
-:root{--fg:#1f2430;--muted:#626b7d;--line:#dde1e8;--bg:#f4f5f7;--card:#fff;--pass:#1a7f37;--fail:#cf222e;--err:#6e7781;--warn:#9a6700;--accent:#0969da;color-scheme:light}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:1480px;margin:0 auto;padding:20px 24px 48px}
-h1{font-size:20px;margin:0 0 4px;overflow-wrap:anywhere}
-h2{font-size:16px;margin:0;overflow-wrap:anywhere}
-h3{font-size:13px;margin:0 0 6px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
-a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
-code{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-.muted{color:var(--muted)}.small{font-size:12px}
-.page-head{margin-bottom:16px}.page-head p{margin:2px 0}
-kbd{font:11px ui-monospace,monospace;border:1px solid var(--line);border-bottom-width:2px;border-radius:4px;padding:0 4px;background:#fff}
-table{border-collapse:collapse;width:100%}
-th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-thead th{font-size:12px;font-weight:600;color:var(--muted)}
-tbody th{font-weight:500;white-space:nowrap}
-.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-caption{text-align:left;padding:0 0 6px;font-size:13px;font-weight:700;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
-caption .v{color:var(--fg)}
-.badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:600;color:#fff;white-space:nowrap}
-.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--err)}
-.overview{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:8px 12px;overflow-x:auto}
-.overview td.file{overflow-wrap:anywhere}
-.overview tbody tr:hover{background:#f6f8fa}
-.warn-dot{color:var(--warn)}
-.entry{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:20px 0}
-.entry[data-images]{content-visibility:auto;contain-intrinsic-size:auto 1000px}
-@media print{.entry[data-images]{content-visibility:visible}}
-.entry:target{border-color:var(--accent);box-shadow:0 0 0 2px rgba(9,105,218,.2)}
-.entry>header{display:flex;gap:12px;align-items:center;flex-wrap:wrap;margin-bottom:4px}
-.source{margin:2px 0;overflow-wrap:anywhere}
-.scaled{margin:14px 0 0;overflow-wrap:anywhere}.scaled+.viewer .toolbar{margin-top:6px}
-.failure{margin:10px 0 0;padding:10px 12px;border-left:4px solid var(--fail);background:#fff5f5;overflow-wrap:anywhere}
-.toolbar{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;margin:12px 0 8px}
-.group{display:inline-flex;border:1px solid var(--line);border-radius:6px;overflow:hidden}
-.group button{border:0;border-right:1px solid var(--line);background:#fff;color:var(--fg);padding:4px 10px;font:inherit;font-size:13px;cursor:pointer}
-.group button:last-child{border-right:0}
-.group button:hover{background:#f3f4f6}
-.group button[aria-pressed=true]{background:var(--accent);color:#fff}
-.split{width:160px;accent-color:var(--accent)}
-.views{--split:50%;display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:12px;align-items:start}
-.pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:12px;align-items:start}
-.views:not([data-mode=side]){grid-template-columns:minmax(0,1fr) minmax(0,1fr)}
-.views:not([data-mode=side]) .pair{grid-template-columns:minmax(0,1fr);row-gap:0}
-.status{display:none}
-.views:not([data-mode=side]) .status{display:block;grid-area:1/1;overflow-wrap:anywhere}
-.views:not([data-mode=side]) .pair>.pane{grid-area:2/1}
-.views:not([data-mode=side]) .pair figcaption{display:none}
-.views:not([data-mode=side]) .pane.b .scroll{pointer-events:none;background:transparent;border-color:transparent}
-.views:not([data-mode=side]) .pane.b .frame{background:none}
-.views:not([data-mode=side]) .pane.b img{pointer-events:auto}
-.views[data-mode=flip] .pair{cursor:pointer}
-.views[data-mode=flip][data-show=a] .pane.b{visibility:hidden}
-.views[data-mode=slide] .pair{cursor:ew-resize;touch-action:pan-y}
-.views[data-mode=slide] .pane.b img{clip-path:inset(0 0 0 var(--split))}
-.views[data-mode=slide] .pane.b .handle{display:block}
-figure{margin:0;min-width:0}
-figcaption,.status{font-size:12px;line-height:18px;margin:0 0 4px;overflow-wrap:anywhere}
-.pane>p{margin:0}
-.scroll{width:fit-content;max-width:100%;overflow:hidden;border:1px solid var(--line);border-radius:4px;background:#eef0f3;line-height:0}
-.frame{position:relative;width:fit-content;max-width:100%;background:repeating-conic-gradient(#d9dce1 0 25%,#fff 0 50%) 0 0/16px 16px}
-.frame img{display:block;max-width:100%;height:auto;user-select:none}
-.handle{display:none;position:absolute;top:0;bottom:0;left:var(--split);width:2px;margin-left:-1px;background:#fff;box-shadow:0 0 0 1px rgba(0,0,0,.45);pointer-events:none}
-.viewer:not([data-zoom=fit]) .scroll{overflow:auto;max-height:80vh}
-.viewer:not([data-zoom=fit]) .frame{max-width:none}
-.viewer:not([data-zoom=fit]) .frame img{max-width:none;image-rendering:pixelated}
-.details{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:18px 28px;margin-top:18px}
-.block p{margin:6px 0}
-.findings{list-style:none;margin:0;padding:0}
-.finding{display:flex;gap:8px;padding:6px 0;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
-.finding .mark{flex:none;width:18px;text-align:center;font-weight:700}
-.finding.error .mark{color:var(--fail)}.finding.warning .mark{color:var(--warn)}.finding.info .mark{color:var(--accent)}
-.sev{font-size:11px;color:var(--muted)}
-tr.bad td:last-child{color:var(--fail);font-weight:600}tr.ok td:last-child{color:var(--pass)}
-.summary{padding:6px 10px;border-radius:4px}.summary.warn{background:#fff8c5}.summary.good{background:#dafbe1}
-.model table{margin-top:6px}
-@media (max-width:900px){main{padding:12px}.views,.views:not([data-mode=side]){grid-template-columns:minmax(0,1fr)}}
-`;
-
+/** The style element's text: page.css, starting on the line after the tag. */
+const CSS = `\n${PAGE_CSS}`;
 /**
- * Event-delegated: one listener per event type on the document, however many entries. Each
- * viewer (an entry has one, or two: a downscaled view and a 1:1 crop) keeps its own mode and
- * zoom. The lossy image sits on top of the lossless one in flip/slide modes; flip hides it,
- * slide clips it.
+ * The browser script, page.js. Event-delegated: one listener per event type on the document,
+ * however many entries. Each viewer (an entry has one, or two: a downscaled view and a 1:1
+ * crop) keeps its own mode and zoom. The lossy image sits on top of the lossless one in
+ * flip/slide modes; flip hides it, slide clips it.
  */
-const JS = `"use strict";
-(() => {
-  const views = (e) => e.querySelector(".views");
-  const press = (e, attr, value) => {
-    for (const b of e.querySelectorAll("button[data-" + attr + "]")) b.setAttribute("aria-pressed", String(b.getAttribute("data-" + attr) === value));
-  };
-  const status = (e) => {
-    const v = views(e), out = e.querySelector(".status"), m = v.dataset.mode;
-    out.textContent = m === "flip" ? "showing " + (v.dataset.show === "a" ? v.dataset.labelA : v.dataset.labelB) + " · click or F flips"
-      : m === "slide" ? "left: " + v.dataset.labelA + " · right: " + v.dataset.labelB : "";
-  };
-  const mode = (e, m) => { views(e).dataset.mode = m; press(e, "mode", m); status(e); };
-  const flip = (e) => {
-    const v = views(e);
-    v.dataset.show = v.dataset.mode === "flip" && v.dataset.show === "b" ? "a" : "b";
-    mode(e, "flip");
-  };
-  const split = (e, pct) => {
-    pct = Math.round(Math.min(100, Math.max(0, pct)) * 10) / 10;
-    views(e).style.setProperty("--split", pct + "%");
-    e.querySelector("input.split").value = String(pct);
-    if (views(e).dataset.mode !== "slide") mode(e, "slide");
-  };
-  const ZOOMS = ["fit", "1", "2", "4"];
-  const zoom = (e, z) => {
-    e.dataset.zoom = z; press(e, "zoom", z);
-    for (const img of e.querySelectorAll(".views img")) img.style.width = z === "fit" ? "" : Number(img.getAttribute("width")) * Number(z) + "px";
-  };
-  const viewerOf = (t) => (t instanceof Element ? t.closest(".viewer") : null);
-  const current = () => {
-    const e = viewerOf(document.activeElement) || document.querySelector(".viewer:hover");
-    if (e) return e;
-    const all = document.querySelectorAll(".viewer");
-    return all.length === 1 ? all[0] : null;
-  };
-  document.addEventListener("click", (ev) => {
-    const t = ev.target, e = viewerOf(t);
-    if (!e || !views(e)) return;
-    const b = t.closest("button");
-    if (b && b.dataset.mode) { if (b.dataset.mode === "flip") flip(e); else mode(e, b.dataset.mode); }
-    else if (b && b.dataset.zoom) zoom(e, b.dataset.zoom);
-    else if (t.closest(".views[data-mode=flip] .pair")) flip(e);
-  });
-  document.addEventListener("input", (ev) => {
-    const t = ev.target, e = viewerOf(t);
-    if (e && t.matches("input.split")) split(e, Number(t.value));
-  });
-  document.addEventListener("keydown", (ev) => {
-    const t = ev.target;
-    if (ev.ctrlKey || ev.metaKey || ev.altKey || (t instanceof HTMLElement && (t.isContentEditable || t.matches("textarea,select,input:not([type=range])")))) return;
-    const e = current(), k = ev.key.toLowerCase();
-    if (!e || !views(e)) return;
-    if (k === "f") flip(e);
-    else if (k === "s") mode(e, "slide");
-    else if (k === "b") mode(e, "side");
-    else if (k === "z") zoom(e, ZOOMS[(ZOOMS.indexOf(e.dataset.zoom) + 1) % ZOOMS.length]);
-    else return;
-    ev.preventDefault();
-  });
-  let drag = null;
-  const at = (e, ev) => {
-    const r = e.querySelector(".pane.b img").getBoundingClientRect();
-    if (r.width > 0) split(e, ((ev.clientX - r.left) / r.width) * 100);
-  };
-  document.addEventListener("pointerdown", (ev) => {
-    const pair = ev.button === 0 && ev.target instanceof Element ? ev.target.closest(".views[data-mode=slide] .pair") : null;
-    if (!pair) return;
-    drag = viewerOf(pair);
-    pair.setPointerCapture(ev.pointerId);
-    at(drag, ev);
-    ev.preventDefault();
-  });
-  document.addEventListener("pointermove", (ev) => { if (drag) at(drag, ev); });
-  document.addEventListener("pointerup", () => { drag = null; });
-  document.addEventListener("pointercancel", () => { drag = null; });
-  // Zoomed panes scroll together; a position set here echoes back as a scroll event, ignored.
-  const echo = new WeakMap();
-  document.addEventListener("scroll", (ev) => {
-    const s = ev.target;
-    if (!(s instanceof Element) || !s.classList.contains("scroll")) return;
-    const x = s.scrollLeft, y = s.scrollTop, want = echo.get(s);
-    if (want && want[0] === x && want[1] === y) { echo.delete(s); return; }
-    for (const o of viewerOf(s).querySelectorAll(".scroll")) {
-      if (o === s || (o.scrollLeft === x && o.scrollTop === y)) continue;
-      o.scrollLeft = x; o.scrollTop = y;
-      echo.set(o, [o.scrollLeft, o.scrollTop]);
-    }
-  }, true);
-})();
-`;
+const JS = PAGE_JS;
 
 /** No chunk of the page is longer than this many characters (1 MiB of base64). */
 export const MAX_CHUNK_CHARS = 1 << 20;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { before, describe, test } from "node:test";
 import sharp from "sharp";
 import type { CompareReport } from "../../src/compare.js";
@@ -229,6 +230,14 @@ describe("renderHtmlReport", () => {
     assert.ok(html.includes(`script-src ${hash(js)}`));
     // No inline style attributes, which a hash-only style-src would block.
     assert.deepEqual(attributes(html, "style"), []);
+  });
+
+  test("inlines page.css and page.js exactly as they are in src/report", async () => {
+    const html = await render(entries, { title: "t" });
+    const source = (name: string) =>
+      readFileSync(new URL(`../../../src/report/${name}`, import.meta.url), "utf8");
+    assert.equal(/<style>([\s\S]*?)<\/style>/.exec(html)?.[1], `\n${source("page.css")}`);
+    assert.equal(/<script>([\s\S]*?)<\/script>/.exec(html)?.[1], source("page.js"));
   });
 
   test("embeds every image as a data: URI at its natural size", async () => {
