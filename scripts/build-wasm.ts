@@ -7,13 +7,13 @@
  *                              its .wat builds to (CI runs this)
  *
  * `--dir <folder>` reads and writes another folder holding the same file names instead of
- * src/metrics. Needs the `wabt` npm package (a dev-time tool, pinned so every machine builds
- * the same bytes); set WABT_MODULE to its entry file when it is installed elsewhere.
+ * src/metrics. Needs the `wabt` devDependency, pinned so every machine builds the same bytes.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import initWabt from "wabt";
 
 const KERNELS = [
   {
@@ -30,23 +30,12 @@ const KERNELS = [
   },
 ];
 
-interface WabtModule {
-  validate(): void;
-  toBinary(options: object): { buffer: Uint8Array };
-  destroy(): void;
-}
-interface Wabt {
-  parseWat(filename: string, text: string, features?: object): WabtModule;
-}
-
 const { values } = parseArgs({
   options: { check: { type: "boolean", default: false }, dir: { type: "string" } },
 });
 const dir = values.dir ?? fileURLToPath(new URL("../../src/metrics/", import.meta.url));
 
-const specifier = process.env.WABT_MODULE ?? "wabt";
-const wabtFactory = ((await import(specifier)) as { default: () => Promise<Wabt> }).default;
-const wabt = await wabtFactory();
+const wabt = await initWabt();
 // This project's lib/types leave the WebAssembly global undeclared.
 const wasm = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } })
   .WebAssembly;

@@ -6,7 +6,7 @@ import { isDynamicPattern } from "tinyglobby";
 import { type ErrorCode, ImgencError } from "../errors.js";
 
 /** Extensions `check` picks up inside folders; files named explicitly are taken whatever they are. */
-export const IMAGE_EXTENSIONS = [
+const IMAGE_EXTENSIONS = [
   "png",
   "jpg",
   "jpeg",
@@ -23,7 +23,7 @@ export const IMAGE_EXTENSIONS = [
 const IMAGE_NAME = new RegExp(`\\.(?:${IMAGE_EXTENSIONS.join("|")})$`, "i");
 
 /** Something found that cannot be checked: it becomes a failed case naming the cause. */
-export interface DiscoveryProblem {
+interface DiscoveryProblem {
   file: string;
   code: ErrorCode;
   message: string;

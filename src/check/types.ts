@@ -1,8 +1,6 @@
 import type { CompareOptions, CompareReport } from "../compare.js";
 import type { ReportImages } from "../report/images.js";
 
-export type { ReportImage, ReportImages } from "../report/images.js";
-
 export interface CheckJob {
   file: string;
   options: Omit<CompareOptions, "stdin" | "diff" | "pixels">;

@@ -6,7 +6,7 @@ import { type Io, streamFailure, watchStream, write } from "./io.js";
 import { buildProgram } from "./program.js";
 
 /** 0 passed, 1 a gate failed, 2 usage or input error, 3 an internal error (a bug). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
+const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
 
 /**
  * commander's message in imgenc's one-line voice: "error: " dropped, its "(Did you mean ...?)"

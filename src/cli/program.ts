@@ -18,7 +18,7 @@ function version(): string {
 }
 
 /** Options shared by every command that reads sources. */
-export function addSourceOptions(command: Command): Command {
+function addSourceOptions(command: Command): Command {
   return command
     .option(
       "--timeout <seconds>",

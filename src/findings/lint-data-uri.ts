@@ -84,7 +84,7 @@ export const DATA_URI_CODES = [
   },
 ] as const satisfies readonly DataUriCodeInfo[];
 
-export type DataUriCode = (typeof DATA_URI_CODES)[number]["code"];
+type DataUriCode = (typeof DATA_URI_CODES)[number]["code"];
 
 export interface DataUriLint {
   findings: Finding[];

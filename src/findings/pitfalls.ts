@@ -17,7 +17,6 @@ export const PITFALL_CODES = [
   "payload-larger-than-source",
   "chroma-subsampling",
 ] as const;
-export type PitfallCode = (typeof PITFALL_CODES)[number];
 
 /** How the picture looks when the stored pixels are shown without the EXIF correction. */
 const UNCORRECTED: Record<number, string> = {

@@ -19,7 +19,7 @@ import {
 } from "./pillow.js";
 import { loadSharp } from "./sharp.js";
 
-export const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
+const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
 
 export interface DecodeOptions {
   /** Refuse images with more pixels than this before decoding them (decompression bombs). */

@@ -4,7 +4,7 @@
  * because its input is whatever a user or a server handed us.
  */
 
-export interface JpegComponent {
+interface JpegComponent {
   id: number;
   /** Horizontal and vertical sampling factors (1-4 in a valid file). */
   h: number;
@@ -161,7 +161,7 @@ function absoluteError(values: readonly number[], variants: number[][]): number 
  * `mozjpeg: true`, 35-60%), Pillow's Photoshop-style presets (11-80%), flat tables (27-41%)
  * and IJG tables with different luma and chroma qualities (~20%) do not.
  */
-export const NEAR_STANDARD_RELATIVE_ERROR = 0.08;
+const NEAR_STANDARD_RELATIVE_ERROR = 0.08;
 
 /**
  * Which IJG quality produced these tables: table 0 is taken as luma, table 1 (if any) as

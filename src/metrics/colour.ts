@@ -1,6 +1,6 @@
 import { assertPixelPair } from "./psnr.js";
 
-export type DeltaEFormula = "ciede2000" | "cie76";
+type DeltaEFormula = "ciede2000" | "cie76";
 
 export interface DeltaEOptions {
   /** CIEDE2000 (kL = kC = kH = 1) by default; CIE76 is plain Euclidean distance in Lab. */

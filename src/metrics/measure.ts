@@ -3,7 +3,7 @@ import { errorStatsWasm } from "./pixels-wasm.js";
 import type { errorStats } from "./psnr.js";
 import { ssimWasm } from "./ssim-wasm.js";
 
-export const DEFAULT_THRESHOLD = 0.1;
+const DEFAULT_THRESHOLD = 0.1;
 
 /** Every difference metric between two decoded payloads of the same size. */
 export interface Metrics {

@@ -22,7 +22,7 @@ export interface FittedPayload {
 }
 
 /** Below this, a lossy payload is shrunk rather than degraded further. */
-export const MIN_BUDGET_QUALITY = 40;
+const MIN_BUDGET_QUALITY = 40;
 const MIN_SIDE = 16;
 
 function scaled(image: DecodedImage, longSide: number): [number, number] {

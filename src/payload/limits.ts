@@ -1,7 +1,7 @@
 import { ImgencError } from "../errors.js";
 
 /** The largest side each lossy encoder takes: libjpeg's JPEG_MAX_DIMENSION and WebP's 14 bits. */
-export const MAX_SIDE = { JPEG: 65_500, WebP: 16_383 } as const;
+const MAX_SIDE = { JPEG: 65_500, WebP: 16_383 } as const;
 
 export type LimitedFormat = keyof typeof MAX_SIDE;
 

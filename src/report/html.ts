@@ -10,7 +10,7 @@ import type { ReportCrop, ReportImage, ReportImages, ReportView } from "./images
 import { PREVIEW_JPEG, scaleText } from "./images.js";
 import { PAGE_CSS, PAGE_JS } from "./page-assets.generated.js";
 
-export type { ReportImage, ReportImages } from "./images.js";
+export type { ReportImage } from "./images.js";
 
 export interface ReportEntry {
   /** Anchor id; made safe and unique on the page (the JSON block carries the one used). */

@@ -11,7 +11,7 @@ import type { Payload } from "../payload/types.js";
 export const PREVIEW_MAX_PIXELS = 2_097_152;
 
 /** Side of the 1:1 crop shown with a downscaled image: 64 JPEG blocks, about a pane's width. */
-export const CROP_SIDE = 512;
+const CROP_SIDE = 512;
 
 /** Encoded bytes kept elsewhere (a spool file), read when the page gets to them. */
 export interface StoredBytes {

@@ -11,7 +11,7 @@ import {
   type SourceOptions,
 } from "./types.js";
 
-export const MAX_REDIRECTS = 5;
+const MAX_REDIRECTS = 5;
 
 const REQUEST_HEADERS = { "user-agent": "imgenc", accept: "image/*,*/*;q=0.8" };
 
@@ -29,7 +29,7 @@ function decodeUserinfo(text: string): string {
  * redirect leaves the origin (scheme, host and port), so the credentials never follow the
  * image to another server.
  */
-export function splitCredentials(url: URL): { url: URL; authorization: string | undefined } {
+function splitCredentials(url: URL): { url: URL; authorization: string | undefined } {
   if (url.username === "" && url.password === "") return { url, authorization: undefined };
   const bare = new URL(url.href);
   bare.username = "";
@@ -119,7 +119,7 @@ export async function closeHttpAgent(): Promise<void> {
 }
 
 /** "0.3", "2", "1.5": seconds without noise for the timeout message. */
-export function formatSeconds(ms: number): string {
+function formatSeconds(ms: number): string {
   return String(Number((ms / 1000).toFixed(ms < 1000 ? 3 : 1)));
 }
 
@@ -132,9 +132,9 @@ type Phase = "response" | "body";
 /** Status codes a proxy or overloaded server sends for a moment; anything else is an answer. */
 const RETRY_STATUSES = new Set([502, 503, 504]);
 /** First backoff; it doubles each retry (200, 400, 800 ms ...), with ±25% jitter. */
-export const RETRY_BASE_MS = 200;
+const RETRY_BASE_MS = 200;
 /** A longer Retry-After is not waited for: a CLI run should fail, not sit for minutes. */
-export const MAX_RETRY_AFTER_MS = 5_000;
+const MAX_RETRY_AFTER_MS = 5_000;
 
 /** Failures worth another attempt, with the server's Retry-After (ms) when it sent one. */
 const transient = new WeakMap<ImgencError, { retryAfterMs: number | undefined }>();

@@ -6,11 +6,9 @@ import { redactSpec, redactUrl } from "./redact.js";
 import { readStdin } from "./stdin.js";
 import type { Source, SourceOptions } from "./types.js";
 
-export { readFileSource } from "./file.js";
-export { closeHttpAgent, type FetchResult, fetchUrl, MAX_REDIRECTS } from "./http.js";
-export { formatBytes, readCapped } from "./limit.js";
-export { dataUriInput, parseDataUri } from "./parse-data-uri.js";
-export { readStdin, readStdinRaw } from "./stdin.js";
+export { closeHttpAgent } from "./http.js";
+export { dataUriInput } from "./parse-data-uri.js";
+export { readStdinRaw } from "./stdin.js";
 export * from "./types.js";
 
 /** "scheme://" for anything we do not handle; a Windows "C:\\" path does not match. */

@@ -77,7 +77,7 @@ export interface ReadOptions {
 }
 
 /** The longest delay setTimeout honours. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function seconds(ms: number): string {
   return String(Number((ms / 1000).toFixed(3)));

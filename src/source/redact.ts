@@ -6,7 +6,7 @@
  * wrong one.
  */
 
-export const MASK = "***";
+const MASK = "***";
 
 /** Query parameter names (lower-case, "-" read as "_") whose values are secrets. */
 const SECRET_NAMES = new Set([

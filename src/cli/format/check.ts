@@ -52,7 +52,7 @@ function align(rows: string[][]): string[] {
   );
 }
 
-export function verdictLine(totals: CheckTotals, c: ChalkInstance): string {
+function verdictLine(totals: CheckTotals, c: ChalkInstance): string {
   const time = `${(totals.durationMs / 1000).toFixed(1)} s`;
   const stopped = totals.interrupted ? c.yellow(" (interrupted: partial results)") : "";
   const bad = totals.failed + totals.errors;

@@ -2,7 +2,7 @@ import type { ChalkInstance } from "chalk";
 import type { Finding } from "../../findings/types.js";
 import { termSafe } from "./terminal.js";
 
-export function findingLine(f: Finding, c: ChalkInstance): string {
+function findingLine(f: Finding, c: ChalkInstance): string {
   const mark =
     f.severity === "error" ? c.red("✖") : f.severity === "warning" ? c.yellow("▲") : c.cyan("i");
   // A message can quote the file (an ICC profile's description, a declared media type).

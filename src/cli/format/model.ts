@@ -5,7 +5,7 @@ import type { ModelComparison } from "../../models/sees.js";
 import { termSafe } from "./terminal.js";
 
 /** "384x256 -> 392x252, 126 tokens", or the model's refusal. */
-export function planLine(plan: ModelPlan): string {
+function planLine(plan: ModelPlan): string {
   if (plan.error !== null) return `refused: ${plan.error}`;
   const { width, height } = plan.input;
   const size = plan.resized
