@@ -1,5 +1,6 @@
 import { withInput } from "./errors.js";
 import { lintDataUri } from "./findings/lint-data-uri.js";
+import { createFinding, forSource } from "./findings/messages.js";
 import { payloadPitfalls, sourcePitfalls } from "./findings/pitfalls.js";
 import type { Finding } from "./findings/types.js";
 import { evaluateGates, type GateResult, type Gates } from "./gates.js";
@@ -128,11 +129,8 @@ function sourceReport(source: Source, image: DecodedImage): SourceReport {
 /** Data-URI sources are linted: a client's malformed URI is part of what went wrong. */
 function sourceFindings(source: Source, tag: string | undefined): Finding[] {
   if (source.dataUri === undefined) return [];
-  return lintDataUri(source.dataUri.text).findings.map((f) =>
-    tag === undefined
-      ? f
-      : { ...f, message: `${tag}: ${f.message}`, data: { ...f.data, source: tag } },
-  );
+  const { findings } = lintDataUri(source.dataUri.text);
+  return tag === undefined ? findings : findings.map((f) => forSource(f, tag));
 }
 
 function payloadReport(payload: Payload): PayloadReport {
@@ -296,17 +294,14 @@ async function comparePair(
       diff: options.diff,
     });
   } else {
-    findings.push({
-      code: "dimensions-differ",
-      severity: "error",
-      message: `A is ${imageA.width}x${imageA.height} but B is ${imageB.width}x${imageB.height}: pixel metrics need equal sizes (was one resized?)`,
-      data: {
+    findings.push(
+      createFinding("dimensions-differ", {
         widthA: imageA.width,
         heightA: imageA.height,
         widthB: imageB.width,
         heightB: imageB.height,
-      },
-    });
+      }),
+    );
   }
   const report = assemble(
     "pair",

@@ -11,6 +11,12 @@ export {
 } from "./compare.js";
 export { API_FORMATS, type EncodeOptions, type EncodeResult, encode } from "./encode.js";
 export { type ErrorCode, ImgencError, isImgencError } from "./errors.js";
+export {
+  FINDING_CODES,
+  type FindingCode,
+  type FindingCodeInfo,
+  type FindingGroup,
+} from "./findings/codes.js";
 export { DATA_URI_CODES, type DataUriLint, lintDataUri } from "./findings/lint-data-uri.js";
 export type { Finding, Severity } from "./findings/types.js";
 export { evaluateGates, type GateResult, type Gates, type MismatchLimit } from "./gates.js";

@@ -1,5 +1,6 @@
 import { ImgencError, withInput } from "./errors.js";
 import { type DataUriLint, lintDataUri } from "./findings/lint-data-uri.js";
+import { createFinding } from "./findings/messages.js";
 import { sourcePitfalls } from "./findings/pitfalls.js";
 import type { Finding } from "./findings/types.js";
 import {
@@ -155,12 +156,7 @@ function jpegDetails(bytes: Buffer): JpegDetails | undefined {
 function contentTypeFinding(contentType: string | null, mime: string): Finding | undefined {
   const declared = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
   if (declared === "" || declared === mime) return undefined;
-  return {
-    code: "content-type-mismatch",
-    severity: "warning",
-    message: `the server says ${declared} but the bytes are ${mime}; clients that trust the header will mislabel the image`,
-    data: { declared, detected: mime },
-  };
+  return createFinding("content-type-mismatch", { declared, detected: mime });
 }
 
 /**
@@ -188,12 +184,9 @@ export async function inspect(spec: string, options: InspectOptions = {}): Promi
       decoded = await withInput(source.input, decode(bytes, options));
     } catch (error) {
       if (!(source.lint && error instanceof ImgencError)) throw error;
-      findings.push({
-        code: "corrupt-image",
-        severity: "error",
-        message: `the payload cannot be decoded: ${error.message}; was the data URI cut short?`,
-        data: { format: info.format },
-      });
+      findings.push(
+        createFinding("corrupt-image", { format: info.format }, { cause: error.message }),
+      );
     }
   }
   const image = info ? details(info, decoded?.rgba) : null;

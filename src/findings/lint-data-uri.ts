@@ -1,90 +1,20 @@
 import { mimeForFormat, type SniffedFormat, sniffFormat } from "../image/format.js";
 import { parseDataUri } from "../source/parse-data-uri.js";
+import { codesInGroup, type DataUriCode, findingInfo } from "./codes.js";
+import { createFinding as finding, show } from "./messages.js";
 import type { Finding, Severity } from "./types.js";
 
 export interface DataUriCodeInfo {
-  code: string;
+  code: DataUriCode;
   severity: Severity;
   summary: string;
 }
 
-/** Every code lintDataUri can report, in report order; the severity here is the one it uses. */
-export const DATA_URI_CODES = [
-  {
-    code: "not-data-uri",
-    severity: "error",
-    summary: 'Does not start with "data:" or has no comma.',
-  },
-  {
-    code: "missing-media-type",
-    severity: "warning",
-    summary: "No media type (data:;base64, or data:,).",
-  },
-  {
-    code: "missing-subtype",
-    severity: "warning",
-    summary: "Media type without a subtype (data:image;base64,).",
-  },
-  {
-    code: "non-image-media-type",
-    severity: "error",
-    summary: "Declared type is not image/* (text/plain, application/octet-stream).",
-  },
-  {
-    code: "media-type-mismatch",
-    severity: "error",
-    summary: "Declared image type differs from what the bytes are.",
-  },
-  {
-    code: "nonstandard-media-type",
-    severity: "warning",
-    summary: "Unregistered alias or upper case (image/jpg, IMAGE/PNG).",
-  },
-  {
-    code: "media-type-parameters",
-    severity: "warning",
-    summary: "Parameters such as ;charset=utf-8 in the header; vLLM rejects them.",
-  },
-  {
-    code: "nonstandard-base64-marker",
-    severity: "warning",
-    summary: "The marker is not exactly ;base64 (;BASE64, ; base64); vLLM rejects it.",
-  },
-  {
-    code: "not-base64",
-    severity: "error",
-    summary: "No final ;base64 marker (percent-encoded payload).",
-  },
-  { code: "empty-payload", severity: "error", summary: "Nothing after the comma." },
-  {
-    code: "whitespace-in-base64",
-    severity: "error",
-    summary: "Spaces or line breaks inside the base64 (64/76-column wrapping).",
-  },
-  {
-    code: "trailing-whitespace",
-    severity: "warning",
-    summary: "A newline or space after the payload.",
-  },
-  { code: "url-safe-alphabet", severity: "error", summary: 'URL-safe base64 ("-" and "_").' },
-  {
-    code: "invalid-base64-character",
-    severity: "error",
-    summary: "Characters outside the base64 alphabet.",
-  },
-  {
-    code: "bad-padding",
-    severity: "error",
-    summary: '"=" padding missing, excessive or in the middle.',
-  },
-  {
-    code: "not-an-image",
-    severity: "error",
-    summary: "The bytes are no known image format (or an HTML page).",
-  },
-] as const satisfies readonly DataUriCodeInfo[];
-
-type DataUriCode = (typeof DATA_URI_CODES)[number]["code"];
+/** Every code lintDataUri can report, in report order, as FINDING_CODES lists them. */
+export const DATA_URI_CODES: readonly DataUriCodeInfo[] = codesInGroup("data-uri").map((code) => {
+  const { severity, meaning } = findingInfo(code);
+  return { code, severity, summary: meaning };
+});
 
 export interface DataUriLint {
   findings: Finding[];
@@ -97,25 +27,9 @@ export interface DataUriLint {
   sniffed: SniffedFormat | undefined;
 }
 
-type Data = NonNullable<Finding["data"]>;
-
-const SEVERITY = new Map<string, Severity>(DATA_URI_CODES.map((c) => [c.code, c.severity]));
-
-function finding(code: DataUriCode, message: string, data: Data): Finding {
-  // Messages are one line even when they quote hostile input.
-  const line = message.replace(/[\p{Cc}\u2028\u2029]/gu, "\uFFFD");
-  return { code, severity: SEVERITY.get(code) ?? "error", message: line, data };
-}
-
 /** True when any finding is an error, i.e. a strict consumer would reject the data URI. */
 export function hasErrors(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.severity === "error");
-}
-
-/** Clipped, with control characters made visible, so a message stays one short line. */
-function show(text: string, max = 40): string {
-  const clipped = text.length > max ? `${text.slice(0, max)}…` : text;
-  return clipped.replace(/[\p{Cc}\u2028\u2029]/gu, "\uFFFD");
 }
 
 /** `"!"` for printable ASCII, `U+00E9` otherwise, so invisible characters are named. */
@@ -286,52 +200,21 @@ function looksLikeBase64Image(text: string, start: number, end: number): boolean
   return CLEAN.test(text) && CLEAN.lastIndex === end && isImage(sniffBase64Head(text, start));
 }
 
-function wrapNote(width: number | null): string {
-  if (width === 64) return " (wrapped at 64 columns, as openssl base64 does)";
-  if (width === 76) return " (wrapped at 76 columns, as GNU base64 and MIME do)";
-  if (width !== null) return ` (wrapped at ${width} columns)`;
-  return "";
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
 function notDataUri(text: string): Finding {
   if (text.length === 0) {
-    return finding(
-      "not-data-uri",
-      'empty text; pass a data URI such as "data:image/png;base64,…"',
-      {
-        reason: "empty",
-      },
-    );
+    return finding("not-data-uri", { reason: "empty" });
   }
   const head = text.slice(0, 64);
   const at = head.search(/data:/i);
   if (at > 0) {
-    return finding(
-      "not-data-uri",
-      `${plural(at, "character")} (whitespace, a quote or a BOM?) before "data:"; remove them`,
-      { reason: "text-before-scheme", offset: at },
-    );
+    return finding("not-data-uri", { reason: "text-before-scheme", offset: at });
   }
   if (/^[A-Za-z0-9+/_-]{8,}/.test(head)) {
     const format = sniffBase64Head(text, 0);
-    if (isImage(format)) {
-      const mime = mimeForFormat(format);
-      return finding(
-        "not-data-uri",
-        `bare base64 of ${format.toUpperCase()} bytes without a header; prepend "data:${mime};base64,"`,
-        { reason: "bare-base64", detected: format },
-      );
-    }
+    if (isImage(format))
+      return finding("not-data-uri", { reason: "bare-base64", detected: format });
   }
-  return finding(
-    "not-data-uri",
-    `does not start with "data:"; a data URI looks like "data:image/png;base64,<base64>"`,
-    { reason: "no-scheme" },
-  );
+  return finding("not-data-uri", { reason: "no-scheme" });
 }
 
 const NOT_URI: Omit<DataUriLint, "findings"> = {
@@ -351,12 +234,7 @@ export function lintDataUri(text: string): DataUriLint {
   if (!/^data:/i.test(text)) return { findings: [notDataUri(text)], ...NOT_URI };
   const comma = text.indexOf(",");
   if (comma === -1) {
-    const noComma = finding(
-      "not-data-uri",
-      'no comma after the header; write "data:image/png;base64,<base64>"',
-      { reason: "no-comma" },
-    );
-    return { findings: [noComma], ...NOT_URI };
+    return { findings: [finding("not-data-uri", { reason: "no-comma" })], ...NOT_URI };
   }
 
   // Sliced at the first and last ";" rather than split: a garbage header can be megabytes.
@@ -418,60 +296,18 @@ function mediaTypeFindings(
   detected: SniffedFormat | undefined,
 ): Finding[] {
   const suggested = suggestedType(detected);
-  const declared = show(mediaType);
   const data = { declared: show(mediaType, 100), detected: detected ?? null, suggested };
-  if (mediaType === "") {
-    return [
-      finding(
-        "missing-media-type",
-        `no media type declared; OpenAI and Anthropic need one and qwen-vl-utils needs "data:image"; declare ${suggested}`,
-        data,
-      ),
-    ];
-  }
-  if (!mediaType.includes("/")) {
-    return [
-      finding(
-        "missing-subtype",
-        `media type "${declared}" has no subtype: accepted by vLLM and qwen-vl-utils, rejected by stricter APIs (OpenAI, Anthropic); declare ${suggested}`,
-        data,
-      ),
-    ];
-  }
-  if (!mediaType.startsWith("image/")) {
-    const really = isImage(detected)
-      ? `the bytes are ${detected.toUpperCase()}; declare ${suggested}`
-      : detected === "html"
-        ? "the bytes are an HTML page, not an image; encode the image file itself"
-        : "the bytes are not a known image either; encode the image file itself";
-    return [
-      finding(
-        "non-image-media-type",
-        `declared "${declared}" is not an image type (qwen-vl-utils and the APIs reject it); ${really}`,
-        data,
-      ),
-    ];
-  }
+  if (mediaType === "") return [finding("missing-media-type", data)];
+  if (!mediaType.includes("/")) return [finding("missing-subtype", data)];
+  if (!mediaType.startsWith("image/")) return [finding("non-image-media-type", data)];
   const alias = ALIASES[mediaType];
   const canonical = alias ?? SAME_FORMAT[mediaType] ?? mediaType;
   if (isImage(detected) && mimeForFormat(detected) !== canonical) {
-    return [
-      finding(
-        "media-type-mismatch",
-        `declared ${declared} but the bytes are ${detected.toUpperCase()}; Anthropic rejects the mismatch and vLLM ignores the declared type; declare ${suggested}`,
-        data,
-      ),
-    ];
+    return [finding("media-type-mismatch", data)];
   }
   if (alias !== undefined || rawType !== mediaType) {
     const fix = show(alias ?? mediaType);
-    return [
-      finding(
-        "nonstandard-media-type",
-        `"${show(rawType)}" is not the registered spelling; APIs that check the type exactly may reject it; use ${fix}`,
-        { declared: show(rawType, 100), suggested: fix },
-      ),
-    ];
+    return [finding("nonstandard-media-type", { declared: show(rawType, 100), suggested: fix })];
   }
   return [];
 }
@@ -497,32 +333,20 @@ function headerFindings(parameters: string, base64: boolean, marker: string): Fi
   const count = countParameters(parameters);
   if (count > 0) {
     const list = parameters.trim();
-    findings.push(
-      finding(
-        "media-type-parameters",
-        `header parameters ";${show(list)}": vLLM accepts only "<type>;base64" and rejects them; remove them`,
-        { parameters: show(list, 100), count },
-      ),
-    );
+    findings.push(finding("media-type-parameters", { parameters: show(list, 100), count }));
   }
   if (base64 && marker !== "base64") {
-    findings.push(
-      finding(
-        "nonstandard-base64-marker",
-        `marker ";${show(marker)}" is not exactly ";base64"; vLLM compares it exactly and qwen-vl-utils looks for lower-case "base64,"; write ";base64"`,
-        { marker: show(marker, 100) },
-      ),
-    );
+    findings.push(finding("nonstandard-base64-marker", { marker: show(marker, 100) }));
   }
   return findings;
 }
 
 function notBase64(base64WithoutMarker: boolean, detected: SniffedFormat | undefined): Finding {
-  const suggested = suggestedType(detected);
-  const message = base64WithoutMarker
-    ? `the payload is base64 of ${(detected ?? "").toUpperCase()} bytes but the header lacks a final ";base64" marker; write "data:${suggested};base64,"`
-    : `payload is percent-encoded, not base64; vLLM and OpenAI accept only base64; encode the file with base64 and write "data:${suggested};base64,"`;
-  return finding("not-base64", message, { base64WithoutMarker });
+  return finding(
+    "not-base64",
+    { base64WithoutMarker },
+    { detected: detected ?? null, suggested: suggestedType(detected) },
+  );
 }
 
 function payloadFindings(text: string, start: number, end: number, base64: boolean): Finding[] {
@@ -533,45 +357,27 @@ function payloadFindings(text: string, start: number, end: number, base64: boole
 
   const scan = base64 ? scanBase64(text, start, end) : undefined;
   if (end === start || (scan !== undefined && scan.dataChars === 0 && scan.invalid === 0)) {
-    return [
-      finding(
-        "empty-payload",
-        "no data after the comma; the encoded file is missing (was it empty, or was the text cut off?)",
-        { offset: start },
-      ),
-    ];
+    return [finding("empty-payload", { offset: start })];
   }
   if (scan !== undefined && scan.whitespace > 0) {
     // Trailing whitespace is counted here too: one fix (remove all whitespace) covers both.
     findings.push(
-      finding(
-        "whitespace-in-base64",
-        `${plural(scan.whitespace + trailing, "whitespace character")} inside the base64${wrapNote(scan.wrapWidth)}; strict decoders such as vLLM's (validate=True) reject it; remove line breaks (base64 -w0, openssl base64 -A)`,
-        {
-          count: scan.whitespace + trailing,
-          lineBreaks: scan.lineBreaks + trailingBreaks,
-          wrapWidth: scan.wrapWidth,
-          offset: scan.whitespaceOffset,
-        },
-      ),
+      finding("whitespace-in-base64", {
+        count: scan.whitespace + trailing,
+        lineBreaks: scan.lineBreaks + trailingBreaks,
+        wrapWidth: scan.wrapWidth,
+        offset: scan.whitespaceOffset,
+      }),
     );
   } else if (trailing > 0) {
     findings.push(
-      finding(
-        "trailing-whitespace",
-        `${plural(trailing, "whitespace character")} after the payload (read from a file or stdin?); imgenc strips it but strict decoders such as vLLM's reject it; strip it before sending`,
-        { count: trailing, lineBreaks: trailingBreaks, offset: end },
-      ),
+      finding("trailing-whitespace", { count: trailing, lineBreaks: trailingBreaks, offset: end }),
     );
   }
   if (scan === undefined) return findings;
   if (scan.urlSafe > 0) {
     findings.push(
-      finding(
-        "url-safe-alphabet",
-        `${plural(scan.urlSafe, "URL-safe base64 character")} ("-" or "_", first at offset ${scan.urlSafeOffset}); vLLM's strict decoder rejects them; replace - with + and _ with / (use base64.b64encode, not urlsafe_b64encode)`,
-        { count: scan.urlSafe, offset: scan.urlSafeOffset },
-      ),
+      finding("url-safe-alphabet", { count: scan.urlSafe, offset: scan.urlSafeOffset }),
     );
   }
   if (scan.invalid > 0) {
@@ -586,15 +392,12 @@ function payloadFindings(text: string, start: number, end: number, base64: boole
 
 function invalidCharacters(text: string, start: number, end: number, scan: Scan): Finding {
   const percentEncoded = scan.percent > 0 && /%(?:2B|2F|3D)/i.test(text.slice(start, end));
-  const char = showChar(text, scan.invalidOffset);
-  const fix = percentEncoded
-    ? "the base64 was URL-encoded (%2B, %2F, %3D); URL-decode it before use"
-    : "the text was corrupted or other text got mixed in; re-encode the file";
-  return finding(
-    "invalid-base64-character",
-    `invalid base64 character ${char} at offset ${scan.invalidOffset} (${plural(scan.invalid, "character")} outside the alphabet); ${fix}`,
-    { char, offset: scan.invalidOffset, count: scan.invalid, percentEncoded },
-  );
+  return finding("invalid-base64-character", {
+    char: showChar(text, scan.invalidOffset),
+    offset: scan.invalidOffset,
+    count: scan.invalid,
+    percentEncoded,
+  });
 }
 
 function badPadding(scan: Scan): Finding | undefined {
@@ -606,68 +409,55 @@ function badPadding(scan: Scan): Finding | undefined {
     expectedPad,
   };
   if (scan.midPad > 0) {
-    return finding(
-      "bad-padding",
-      `"=" padding at offset ${scan.midPadOffset} in the middle of the base64 (two encodings joined?); decoders stop there or fail; encode the whole file once`,
-      { kind: "misplaced", offset: scan.midPadOffset, ...counts },
-    );
+    return finding("bad-padding", { kind: "misplaced", offset: scan.midPadOffset, ...counts });
   }
   if (rest === 1) {
-    return finding(
-      "bad-padding",
-      `${scan.dataChars} base64 characters leave one stray character (length % 4 = 1): the text is truncated or has an extra character; re-encode the file`,
-      { kind: "impossible-length", ...counts },
-    );
+    return finding("bad-padding", { kind: "impossible-length", ...counts });
   }
   if (scan.trailingPad < expectedPad) {
-    const missing = expectedPad - scan.trailingPad;
-    return finding(
-      "bad-padding",
-      `base64 padding is missing (length is not a multiple of 4); Python's b64decode and vLLM reject it; append "${"=".repeat(missing)}"`,
-      { kind: "missing", missing, ...counts },
-    );
+    return finding("bad-padding", {
+      kind: "missing",
+      missing: expectedPad - scan.trailingPad,
+      ...counts,
+    });
   }
   if (scan.trailingPad > expectedPad) {
-    const excess = scan.trailingPad - expectedPad;
-    return finding(
-      "bad-padding",
-      `too much base64 padding: ${scan.trailingPad} "=" where ${expectedPad} belong; remove ${excess}`,
-      { kind: "excess", excess, ...counts },
-    );
+    return finding("bad-padding", {
+      kind: "excess",
+      excess: scan.trailingPad - expectedPad,
+      ...counts,
+    });
   }
   return undefined;
 }
 
 function notAnImage(bytes: Buffer, sniffed: SniffedFormat): Finding {
   if (sniffed === "html") {
-    return finding(
-      "not-an-image",
-      "the payload is an HTML page (an error or login page?), not an image; encode the image file itself",
-      { detected: "html", length: bytes.length },
-    );
+    return finding("not-an-image", { detected: "html", length: bytes.length });
   }
   const head = bytes.subarray(0, 96).toString("latin1");
   if (/^data:/i.test(head)) {
-    return finding(
-      "not-an-image",
-      "the payload is itself a data URI (encoded twice); encode the image bytes, not the data URI",
-      { detected: "unknown", length: bytes.length, encodedTwice: true },
-    );
+    return finding("not-an-image", {
+      detected: "unknown",
+      length: bytes.length,
+      encodedTwice: true,
+    });
   }
   if (/^[A-Za-z0-9+/]{16,}/.test(head)) {
     const inner = sniffBase64Head(head, 0);
     if (isImage(inner)) {
       return finding(
         "not-an-image",
-        `the payload is base64 of base64 (encoded twice; inside is ${inner.toUpperCase()}); encode the image bytes once`,
         { detected: "unknown", length: bytes.length, encodedTwice: true },
+        { inner },
       );
     }
   }
   const hex = bytes.subarray(0, 8).toString("hex");
-  return finding(
-    "not-an-image",
-    `the bytes are no known image format (first bytes ${hex}); encode a PNG, JPEG, GIF or WebP file`,
-    { detected: "unknown", length: bytes.length, head: hex, encodedTwice: false },
-  );
+  return finding("not-an-image", {
+    detected: "unknown",
+    length: bytes.length,
+    head: hex,
+    encodedTwice: false,
+  });
 }

@@ -3,31 +3,12 @@ import { loadSharp } from "../image/sharp.js";
 import type { ChromaError } from "../metrics/chroma.js";
 import { deltaE } from "../metrics/colour.js";
 import { chromaErrorWasm } from "../metrics/pixels-wasm.js";
+import { codesInGroup } from "./codes.js";
+import { createFinding, fixed } from "./messages.js";
 import type { Finding } from "./types.js";
 
 /** Every code these checks can raise; none fires on a clean 8-bit sRGB photo without alpha or EXIF. */
-export const PITFALL_CODES = [
-  "alpha-dropped",
-  "orientation-lost",
-  "icc-dropped",
-  "depth-reduced",
-  "frames-dropped",
-  "cmyk-converted",
-  "second-jpeg-generation",
-  "payload-larger-than-source",
-  "chroma-subsampling",
-] as const;
-
-/** How the picture looks when the stored pixels are shown without the EXIF correction. */
-const UNCORRECTED: Record<number, string> = {
-  2: "mirrored left to right",
-  3: "upside down",
-  4: "mirrored top to bottom",
-  5: "mirrored and lying on its side",
-  6: "turned 90° counter-clockwise",
-  7: "mirrored and lying on its side",
-  8: "turned 90° clockwise",
-};
+export const PITFALL_CODES = codesInGroup("pitfall");
 
 /** Below this mean CIEDE2000, a profile is treated as sRGB in all but name. */
 const ICC_VISIBLE_DELTA_E = 0.5;
@@ -37,9 +18,6 @@ const ICC_VISIBLE_DELTA_E = 0.5;
  */
 const CHROMA_VISIBLE_DB = 35;
 const CHROMA_GAIN_DB = 6;
-
-const rgb = (c: [number, number, number]) => `(${c.map((v) => Math.round(v)).join(", ")})`;
-const fixed = (n: number, digits = 1) => Number(n.toFixed(digits));
 
 function alphaDropped(image: DecodedImage): Finding | undefined {
   if (!image.info.hasAlpha) return undefined;
@@ -60,13 +38,9 @@ function alphaDropped(image: DecodedImage): Finding | undefined {
   const mean = (sums: number[]) => sums.map((s) => s / count) as [number, number, number];
   const [ms, mw] = [mean(stored), mean(white)];
   const pixels = image.width * image.height;
-  return {
-    code: "alpha-dropped",
-    severity: "warning",
-    message:
-      `${count} pixels (${fixed((100 * count) / pixels)}%) are not fully opaque: Pillow's convert("RGB") drops alpha and shows their stored colour, ` +
-      `mean ${rgb(ms)}, where qwen-vl-utils and vLLM composite onto white, mean ${rgb(mw)}; composite before encoding`,
-    data: {
+  return createFinding(
+    "alpha-dropped",
+    {
       pixels: count,
       share: count / pixels,
       storedR: fixed(ms[0], 2),
@@ -76,55 +50,42 @@ function alphaDropped(image: DecodedImage): Finding | undefined {
       whiteG: fixed(mw[1], 2),
       whiteB: fixed(mw[2], 2),
     },
-  };
+    { imagePixels: pixels, stored: ms, white: mw },
+  );
 }
 
 function orientationLost(info: ImageInfo): Finding | undefined {
   const o = info.orientation;
   if (o === undefined || o === 1) return undefined;
-  const seen = UNCORRECTED[o] ?? `in the stored orientation (EXIF ${o})`;
-  return {
-    code: "orientation-lost",
-    severity: "warning",
-    message: `EXIF orientation ${o} is not applied by Pillow's save, qwen-vl-utils or vLLM before mid-2026: the model sees the picture ${seen}; apply it before encoding (ImageOps.exif_transpose)`,
-    data: { orientation: o },
-  };
+  return createFinding("orientation-lost", { orientation: o });
 }
 
 function depthReduced(info: ImageInfo, image: DecodedImage): Finding | undefined {
   if (info.bitDepth <= 8) return undefined;
-  const data: Record<string, number> = { bitDepth: info.bitDepth };
-  let message = `${info.bitDepth} bits per channel become 8: ${2 ** info.bitDepth} levels per channel fall to 256`;
-  if (image.pillowRgba !== image.rgba && info.space === "grey16") {
-    // Pillow's mode "I" clips at 255 instead of scaling: most of the image turns white.
-    let clipped = 0;
-    for (let i = 0; i < image.pillowRgba.length; i += 4) if (image.pillowRgba[i] === 255) clipped++;
-    data.clippedShare = clipped / (image.width * image.height);
-    message += `; worse, Pillow reads 16-bit greyscale as mode "I" and convert("RGB") clips it, so ${fixed(100 * (data.clippedShare as number))}% of pixels turn white`;
+  if (image.pillowRgba === image.rgba || info.space !== "grey16") {
+    return createFinding("depth-reduced", { bitDepth: info.bitDepth });
   }
-  return { code: "depth-reduced", severity: "warning", message, data };
+  // Pillow's mode "I" clips at 255 instead of scaling: most of the image turns white.
+  let clipped = 0;
+  for (let i = 0; i < image.pillowRgba.length; i += 4) if (image.pillowRgba[i] === 255) clipped++;
+  const clippedShare = clipped / (image.width * image.height);
+  return createFinding("depth-reduced", { bitDepth: info.bitDepth, clippedShare });
 }
 
 function framesDropped(info: ImageInfo): Finding | undefined {
   if (info.pages <= 1) return undefined;
-  const what = info.format === "tiff" ? "pages" : "frames";
-  return {
-    code: "frames-dropped",
-    severity: "warning",
-    message: `the ${info.format.toUpperCase()} has ${info.pages} ${what}: the payload keeps only the first; send the ${what} that matter as separate images`,
-    data: { frames: info.pages },
-  };
+  return createFinding("frames-dropped", { frames: info.pages }, { format: info.format });
 }
 
 async function cmykConverted(info: ImageInfo, image: DecodedImage): Promise<Finding | undefined> {
   if (info.space !== "cmyk") return undefined;
   const diff = deltaE(image.rgba, image.pillowRgba, image.width, image.height);
-  return {
-    code: "cmyk-converted",
-    severity: "warning",
-    message: `CMYK source: Pillow converts it without a colour profile (R = 255 - C - K ...), a mean ΔE2000 of ${fixed(diff.mean, 2)} (max ${fixed(diff.max, 1)}) from a profile-based conversion; convert to sRGB with a CMYK profile before encoding`,
-    data: { meanDeltaE: diff.mean, maxDeltaE: diff.max, p95DeltaE: diff.p95, formula: "CIEDE2000" },
-  };
+  return createFinding("cmyk-converted", {
+    meanDeltaE: diff.mean,
+    maxDeltaE: diff.max,
+    p95DeltaE: diff.p95,
+    formula: "CIEDE2000",
+  });
 }
 
 /** Stored values against the colour-managed rendering: what a viewer sees shift. */
@@ -150,19 +111,13 @@ async function iccDropped(
   if (managed.length !== image.rgba.length) return undefined;
   const diff = deltaE(managed, image.rgba, image.width, image.height);
   if (diff.mean < ICC_VISIBLE_DELTA_E) return undefined;
-  const name = profile?.description ?? "an embedded";
-  return {
-    code: "icc-dropped",
-    severity: "warning",
-    message: `the ${name} ICC profile is ignored by Pillow-based model stacks (the model sees the stored values) and dropped by re-encoding: a viewer sees colours shift by a mean ΔE2000 of ${fixed(diff.mean, 2)} (max ${fixed(diff.max, 1)}); convert to sRGB before encoding`,
-    data: {
-      profile: name,
-      meanDeltaE: diff.mean,
-      maxDeltaE: diff.max,
-      p95DeltaE: diff.p95,
-      formula: "CIEDE2000",
-    },
-  };
+  return createFinding("icc-dropped", {
+    profile: profile?.description ?? "an embedded",
+    meanDeltaE: diff.mean,
+    maxDeltaE: diff.max,
+    p95DeltaE: diff.p95,
+    formula: "CIEDE2000",
+  });
 }
 
 function secondGeneration(
@@ -170,16 +125,7 @@ function secondGeneration(
   jpegQuality: number | null | undefined,
 ): Finding | undefined {
   if (info.format !== "jpeg") return undefined;
-  const q =
-    jpegQuality === null || jpegQuality === undefined
-      ? "an unknown quality"
-      : `quality ${jpegQuality}`;
-  return {
-    code: "second-jpeg-generation",
-    severity: "warning",
-    message: `the source is already a JPEG (${q}): re-encoding adds a second round of loss; send the original bytes (the URL, or --lossless original) instead`,
-    data: { sourceQuality: jpegQuality ?? null },
-  };
+  return createFinding("second-jpeg-generation", { sourceQuality: jpegQuality ?? null });
 }
 
 export interface SourcePitfallInput {
@@ -224,12 +170,12 @@ export interface PayloadPitfallInput {
 export async function payloadPitfalls(input: PayloadPitfallInput): Promise<Finding[]> {
   const found: Finding[] = [];
   if (input.lossyBytes > input.sourceBytes) {
-    found.push({
-      code: "payload-larger-than-source",
-      severity: "warning",
-      message: `the "compressed" JPEG payload is ${fixed(input.lossyBytes / input.sourceBytes, 2)}x the source's ${input.sourceBytes} bytes while losing detail: send the source bytes instead`,
-      data: { payloadBytes: input.lossyBytes, sourceBytes: input.sourceBytes },
-    });
+    found.push(
+      createFinding("payload-larger-than-source", {
+        payloadBytes: input.lossyBytes,
+        sourceBytes: input.sourceBytes,
+      }),
+    );
   }
   const c = input.chroma;
   if (c) {
@@ -242,18 +188,15 @@ export async function payloadPitfalls(input: PayloadPitfallInput): Promise<Findi
         ? chromaErrorWasm(c.source, await c.full(), c.width, c.height)
         : undefined;
     if (full && worst(full) - worst(sub) >= CHROMA_GAIN_DB) {
-      found.push({
-        code: "chroma-subsampling",
-        severity: "warning",
-        message: `4:2:0 chroma subsampling smears fine colour detail: chroma PSNR ${fixed(worst(sub), 2)} dB, where 4:4:4 at the same quality keeps ${Number.isFinite(worst(full)) ? `${fixed(worst(full), 2)} dB` : "it exactly"}; use 4:4:4 (Pillow: subsampling=0)`,
-        data: {
+      found.push(
+        createFinding("chroma-subsampling", {
           cbPsnr: sub.cbPsnr,
           crPsnr: sub.crPsnr,
           cbPsnr444: full.cbPsnr,
           crPsnr444: full.crPsnr,
           lumaPsnr: sub.lumaPsnr,
-        },
-      });
+        }),
+      );
     }
   }
   return found;
