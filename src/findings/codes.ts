@@ -159,7 +159,7 @@ export const FINDING_CODES = [
     group: "pitfall",
     meaning: 'Pixels that are not fully opaque: Pillow\'s convert("RGB") drops their alpha.',
     reports:
-      'how many; the mean colour Pillow\'s convert("RGB") shows for them (the stored colour, often black) and the mean colour qwen-vl-utils and vLLM give them (composited onto white)',
+      'How many; the mean colour Pillow\'s convert("RGB") shows for them (the stored colour, often black) and the mean colour qwen-vl-utils and vLLM give them (composited onto white).',
     fix: "Composite onto white before encoding.",
   },
   {
@@ -168,7 +168,7 @@ export const FINDING_CODES = [
     group: "pitfall",
     meaning: "EXIF Orientation other than 1: the model gets the stored, unrotated pixels.",
     reports:
-      "the orientation: Pillow's save, qwen-vl-utils and vLLM before mid-2026 send the stored, unrotated pixels",
+      "The orientation: Pillow's save, qwen-vl-utils and vLLM before mid-2026 send the stored, unrotated pixels.",
     fix: "Apply the orientation before encoding (ImageOps.exif_transpose).",
   },
   {
@@ -177,7 +177,7 @@ export const FINDING_CODES = [
     group: "pitfall",
     meaning: "An ICC profile other than sRGB: Pillow-based stacks ignore it, re-encoding drops it.",
     reports:
-      "mean, max and 95th-percentile colour difference (CIEDE2000, ΔE00) between the colour-managed source and the stored values a viewer of the re-encoded payload sees; profiles within a mean ΔE00 of 0.5 of sRGB are not reported",
+      "Mean, max and 95th-percentile colour difference (CIEDE2000, ΔE00) between the colour-managed source and the stored values a viewer of the re-encoded payload sees; profiles within a mean ΔE00 of 0.5 of sRGB are not reported.",
     fix: "Convert to sRGB before encoding.",
   },
   {
@@ -186,7 +186,7 @@ export const FINDING_CODES = [
     group: "pitfall",
     meaning: "16 bits per channel become 8.",
     reports:
-      'the depth lost; for 16-bit greyscale also the share of pixels Pillow clips to white (it reads them as mode "I")',
+      'The depth lost; for 16-bit greyscale also the share of pixels Pillow clips to white (it reads them as mode "I").',
     fix: "Reduce to 8 bits before encoding, scaling rather than clipping.",
   },
   {
@@ -194,7 +194,7 @@ export const FINDING_CODES = [
     severity: "warning",
     group: "pitfall",
     meaning: "Animated GIF/WebP or multi-page TIFF: only the first frame is sent.",
-    reports: "the frame count",
+    reports: "The frame count.",
     fix: "Send the frames or pages that matter as separate images.",
   },
   {
@@ -202,7 +202,7 @@ export const FINDING_CODES = [
     severity: "warning",
     group: "pitfall",
     meaning: "CMYK source: Pillow converts it without a colour profile.",
-    reports: "ΔE00 between Pillow's profile-less conversion and a profile-based one",
+    reports: "ΔE00 between Pillow's profile-less conversion and a profile-based one.",
     fix: "Convert to sRGB with a CMYK profile before encoding.",
   },
   {
@@ -210,7 +210,7 @@ export const FINDING_CODES = [
     severity: "warning",
     group: "pitfall",
     meaning: "The source is a JPEG: re-encoding adds a second round of loss.",
-    reports: "its estimated quality",
+    reports: "Its estimated quality.",
     fix: "Send the original bytes (the URL, or --lossless original).",
   },
   {
@@ -218,7 +218,7 @@ export const FINDING_CODES = [
     severity: "warning",
     group: "pitfall",
     meaning: "(compare) The lossy payload has more bytes than the source.",
-    reports: "both sizes",
+    reports: "Both sizes.",
     fix: "Send the source bytes instead.",
   },
   {
@@ -227,7 +227,7 @@ export const FINDING_CODES = [
     group: "pitfall",
     meaning:
       "(compare, 4:2:0) Chroma PSNR under 35 dB where 4:4:4 at the same quality keeps at least 6 dB more.",
-    reports: "Cb/Cr PSNR at 4:2:0 and 4:4:4",
+    reports: "Cb/Cr PSNR at 4:2:0 and 4:4:4.",
     fix: "Use 4:4:4 (Pillow: subsampling=0; imgenc: --subsampling 4:4:4).",
   },
 ] as const satisfies readonly FindingCodeInfo[];
