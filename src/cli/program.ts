@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { WORKER_BASE_BYTES, WORKER_BYTES_PER_PIXEL } from "../check/run.js";
 import { MODELS } from "../models/registry.js";
+import { findingCodesHelp } from "./format/findings.js";
 import type { Io } from "./io.js";
 import {
   byteSize,
@@ -222,7 +223,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         "finding is an error.",
     )
     .argument("<source>", "image path, URL, data: URI or -")
-    .option("--json", "print one JSON document on stdout");
+    .option("--json", "print one JSON document on stdout")
+    .addHelpText("after", ({ command }) => findingCodesHelp(command));
   addSourceOptions(addModelOptions(inspect)).action(
     async (source: string, _opts, command: Command) => {
       const { runInspect } = await import("./commands/inspect.js");

@@ -1,4 +1,6 @@
 import type { ChalkInstance } from "chalk";
+import type { Command } from "commander";
+import { FINDING_CODES, type FindingCodeInfo, type FindingGroup } from "../../findings/codes.js";
 import type { Finding } from "../../findings/types.js";
 import { termSafe } from "./terminal.js";
 
@@ -13,4 +15,31 @@ function findingLine(f: Finding, c: ChalkInstance): string {
 export function findingsBlock(findings: readonly Finding[], c: ChalkInstance): string[] {
   if (findings.length === 0) return [];
   return ["", c.bold("findings"), ...findings.map((f) => findingLine(f, c))];
+}
+
+const GROUP_TITLES: Record<FindingGroup, string> = {
+  "data-uri": "Data-URI findings (code, severity, meaning):",
+  input: "Input findings:",
+  pitfall: "Encoding-pitfall findings:",
+};
+
+/**
+ * Every finding code with its severity and meaning, by group, laid out and wrapped like the
+ * command's options; for `inspect --help`.
+ */
+export function findingCodesHelp(command: Command): string {
+  const help = command.createHelp();
+  help.prepareContext({ helpWidth: command.configureOutput().getOutHelpWidth?.() });
+  const codeWidth = Math.max(...FINDING_CODES.map((info) => info.code.length));
+  const term = (info: FindingCodeInfo) => `${info.code.padEnd(codeWidth)}  ${info.severity}`;
+  const termWidth = Math.max(...FINDING_CODES.map((info) => term(info).length));
+  const lines: string[] = [];
+  for (const group of Object.keys(GROUP_TITLES) as FindingGroup[]) {
+    lines.push("", GROUP_TITLES[group]);
+    for (const info of FINDING_CODES) {
+      if (info.group === group)
+        lines.push(help.formatItem(term(info), termWidth, info.meaning, help));
+    }
+  }
+  return lines.join("\n");
 }
