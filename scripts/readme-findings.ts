@@ -31,7 +31,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 }
 
 /** The table of the codes in `groups`, in FINDING_CODES order. */
-export function findingsTable(groups: readonly FindingGroup[]): string {
+function findingsTable(groups: readonly FindingGroup[]): string {
   const rows: FindingCodeInfo[] = FINDING_CODES.filter((info) => groups.includes(info.group));
   const reports = rows.some((info) => info.reports !== undefined);
   const header = [
