@@ -1,6 +1,6 @@
 import type { CheckItem, CheckTotals } from "../../check/types.js";
 import type { CompareResult } from "../../compare.js";
-import type { ReportEntry } from "../../report/html.js";
+import type { ReportEntry } from "../../report/types.js";
 import { reportImages } from "../../report/images.js";
 import { writeFileAtomic } from "../output.js";
 
