@@ -21,6 +21,7 @@ import {
   type PayloadRole,
   PILLOW_DEFAULT_JPEG,
 } from "./payload/types.js";
+import { SETTINGS, SOURCE_SETTINGS, validateOptions } from "./settings.js";
 import { readSource } from "./source/index.js";
 import type { Source, SourceKind, SourceOptions } from "./source/types.js";
 
@@ -189,7 +190,7 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
   // Before the PNG encode starts: an image the JPEG encoder refuses cannot be compared.
   checkEncodable("JPEG", image.width, image.height, source.input);
   const losslessPromise =
-    options.lossless === "original"
+    (options.lossless ?? SETTINGS.lossless.default) === "original"
       ? Promise.resolve(originalPayload(image, source.bytes))
       : pngPayload(image);
   // Don't let a rejected PNG encode go unhandled while the lossy side is still running.
@@ -324,11 +325,22 @@ async function comparePair(
  * Compare what encoding does to an image. With one source: the lossless payload against the
  * Pillow-default JPEG. With two: the two images as given (e.g. a URL against a client's data URI).
  */
-export function compare(
+export async function compare(
   source: string,
   other?: string,
   options: CompareOptions = {},
 ): Promise<CompareResult> {
+  validateOptions(options, [
+    ...SOURCE_SETTINGS,
+    "model",
+    "minPixels",
+    "maxPixels",
+    "lossless",
+    "threshold",
+  ]);
+  if (options.jpeg) validateOptions(options.jpeg, ["quality", "subsampling"], "jpeg.");
+  if (options.gates)
+    validateOptions(options.gates, ["minPsnr", "minSsim", "maxMismatch"], "gates.");
   return other === undefined ? compareOne(source, options) : comparePair(source, other, options);
 }
 

@@ -7,6 +7,7 @@ import { type Budget, type BudgetSteps, fitBudget } from "./payload/budget.js";
 import type { EncodeSettings } from "./payload/encode.js";
 import { originalPayload } from "./payload/lossless.js";
 import type { Payload } from "./payload/types.js";
+import { SOURCE_SETTINGS, validateOptions } from "./settings.js";
 import { readSource } from "./source/index.js";
 import type { Source, SourceOptions } from "./source/types.js";
 
@@ -29,6 +30,14 @@ export interface EncodeResult {
 
 /** Reads a source and builds one payload from it, within the budget when one is given. */
 export async function encode(spec: string, options: EncodeOptions): Promise<EncodeResult> {
+  validateOptions(options, [...SOURCE_SETTINGS, "minPixels", "maxPixels", "maxBytes", "maxSide"]);
+  if (typeof options.encoding === "object") {
+    validateOptions(
+      options.encoding,
+      ["format", "quality", "subsampling", "modelView"],
+      "encoding.",
+    );
+  }
   const source = await readSource(spec, options);
   const image = await withInput(source.input, decode(source.bytes, options));
   const encoding = options.encoding;

@@ -19,6 +19,15 @@ export interface GateResult {
   passed: boolean;
 }
 
+/** The gates among a set of settings (a config's, a command line's). */
+export function gatesOf(settings: Gates): Gates {
+  return {
+    ...(settings.minPsnr !== undefined && { minPsnr: settings.minPsnr }),
+    ...(settings.minSsim !== undefined && { minSsim: settings.minSsim }),
+    ...(settings.maxMismatch !== undefined && { maxMismatch: settings.maxMismatch }),
+  };
+}
+
 /**
  * Identical payloads have no PSNR (infinite): they pass any PSNR limit. A metric that could not
  * be computed fails its gate, since nothing shows the limit holds.

@@ -1,4 +1,21 @@
 export {
+  type CheckConfig,
+  type CheckSettings,
+  loadConfig,
+  parseConfig,
+  settingsFor,
+} from "./check/config.js";
+export type { Shard } from "./check/discover.js";
+export {
+  type CheckOptions,
+  type CheckResult,
+  type CheckStart,
+  type CheckWarning,
+  check,
+  describeWarning,
+} from "./check/index.js";
+export type { CheckItem, CheckTotals } from "./check/types.js";
+export {
   type CompareArtifacts,
   type CompareOptions,
   type CompareReport,
@@ -43,5 +60,25 @@ export { originalPayload, pngPayload } from "./payload/lossless.js";
 export { pillowJpegPayload } from "./payload/pillow-jpeg.js";
 export { formatPayload, type PayloadForm } from "./payload/request.js";
 export * from "./payload/types.js";
+export { checkReportPage, compareReportPage, type ReportPageOptions } from "./report/index.js";
+export type {
+  EntryError,
+  ReportCrop,
+  ReportEntry,
+  ReportImage,
+  ReportImages,
+  ReportView,
+  StoredBytes,
+} from "./report/types.js";
+export {
+  CONFIG_KEYS,
+  type CommandName,
+  type ConfigKey,
+  invalidValue,
+  SETTINGS,
+  type Setting,
+  type SettingName,
+  type SettingValue,
+} from "./settings.js";
 export { readSource } from "./source/index.js";
 export * from "./source/types.js";

@@ -15,6 +15,7 @@ import type { IccSummary } from "./image/icc.js";
 import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
 import { type ModelName, type ModelPlan, modelPlan, type PlanOptions } from "./models/registry.js";
 import { base64Length, dataUriLength } from "./payload/build-data-uri.js";
+import { SOURCE_SETTINGS, validateOptions } from "./settings.js";
 import { dataUriInput, readSource, readStdinRaw } from "./source/index.js";
 import type { SourceKind, SourceOptions } from "./source/types.js";
 
@@ -165,6 +166,7 @@ function contentTypeFinding(contentType: string | null, mime: string): Finding |
  * cannot be read (exit 2); problems with what was read are findings.
  */
 export async function inspect(spec: string, options: InspectOptions = {}): Promise<InspectReport> {
+  validateOptions(options, [...SOURCE_SETTINGS, "model", "minPixels", "maxPixels"]);
   const source = await read(spec, options);
   const findings: Finding[] = [...(source.lint?.findings ?? [])];
   const { bytes } = source;

@@ -2,23 +2,18 @@ import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import picomatch from "picomatch";
 import { ImgencError } from "../errors.js";
-import type { Gates, MismatchLimit } from "../gates.js";
-import { MODELS, type ModelName } from "../models/registry.js";
-import type { LosslessMode, Subsampling } from "../payload/types.js";
+import {
+  CONFIG_KEYS,
+  type ConfigKey,
+  invalidValue,
+  SETTINGS,
+  type Setting,
+  type SettingValue,
+  shownValue,
+} from "../settings.js";
 
 /** Everything a config (or its per-glob overrides) may set for an image. */
-export interface CheckSettings {
-  quality?: number;
-  subsampling?: Subsampling;
-  lossless?: LosslessMode;
-  threshold?: number;
-  model?: ModelName;
-  minPixels?: number;
-  maxPixels?: number;
-  minPsnr?: number;
-  minSsim?: number;
-  maxMismatch?: MismatchLimit;
-}
+export type CheckSettings = { [K in ConfigKey]?: SettingValue<K> };
 
 export interface CheckConfig {
   /** The file it came from (for messages), or undefined for an empty config. */
@@ -31,48 +26,12 @@ export interface CheckConfig {
 
 const CONFIG_FILE = "imgenc.config.json";
 
-type Check = (value: unknown) => unknown;
-
-function fail(file: string, key: string, expected: string, value: unknown): never {
-  throw new ImgencError(
-    "config",
-    `${key}: expected ${expected}, got ${JSON.stringify(value) ?? String(value)}`,
-    { input: file },
-  );
+/** `where` is the key's path (`overrides[0].minSsim`), or undefined for the top level. */
+function fail(file: string, where: string | undefined, expected: string, value: unknown): never {
+  throw new ImgencError("config", invalidValue(expected, where, shownValue(value)), {
+    input: file,
+  });
 }
-
-const number =
-  (min: number, max: number, integer = false): Check =>
-  (v) =>
-    typeof v === "number" &&
-    Number.isFinite(v) &&
-    v >= min &&
-    v <= max &&
-    (!integer || Number.isInteger(v))
-      ? v
-      : undefined;
-const oneOf =
-  (values: readonly string[]): Check =>
-  (v) =>
-    typeof v === "string" && values.includes(v) ? v : undefined;
-const mismatch: Check = (v) => {
-  if (typeof v === "number" && Number.isInteger(v) && v >= 0) return { count: v };
-  const m = typeof v === "string" ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(v) : null;
-  return m && Number(m[1]) <= 100 ? { share: Number(m[1]) / 100 } : undefined;
-};
-
-const KEYS: Record<keyof CheckSettings, [Check, string]> = {
-  quality: [number(1, 100, true), "a whole number from 1 to 100"],
-  subsampling: [oneOf(["4:2:0", "4:4:4"]), '"4:2:0" or "4:4:4"'],
-  lossless: [oneOf(["png", "original"]), '"png" or "original"'],
-  threshold: [number(0, 1), "a number from 0 to 1"],
-  model: [oneOf(MODELS), `one of ${MODELS.map((m) => `"${m}"`).join(", ")}`],
-  minPixels: [number(1, 2 ** 40, true), "a positive whole number"],
-  maxPixels: [number(1, 2 ** 40, true), "a positive whole number"],
-  minPsnr: [number(0, 1000), "a number of dB"],
-  minSsim: [number(0, 1), "a number from 0 to 1"],
-  maxMismatch: [mismatch, 'a pixel count (250) or a percentage ("0.5%")'],
-};
 
 function settings(
   file: string,
@@ -81,22 +40,25 @@ function settings(
   allowOverrides: boolean,
 ): CheckSettings {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
-    fail(file, path || "(top level)", "an object", raw);
+    fail(file, path || undefined, "an object", raw);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     const where = path === "" ? key : `${path}.${key}`;
     if (key === "overrides" && allowOverrides) continue;
     if (key === "files" && !allowOverrides) continue;
     if (key === "$schema") continue;
-    // Own keys only: "__proto__", "constructor" or "toString" must not reach Object.prototype.
-    const rule = Object.hasOwn(KEYS, key) ? KEYS[key as keyof CheckSettings] : undefined;
-    if (rule === undefined) {
-      const known = [...Object.keys(KEYS), ...(allowOverrides ? ["overrides"] : ["files"])];
-      fail(file, where, `a known key (${known.join(", ")})`, key);
+    // Own keys of the table only: "__proto__", "constructor" or "toString" must not reach
+    // Object.prototype.
+    const setting: Setting<unknown> | undefined = (CONFIG_KEYS as readonly string[]).includes(key)
+      ? SETTINGS[key as ConfigKey]
+      : undefined;
+    if (setting?.fromJson === undefined) {
+      const known = [...CONFIG_KEYS, ...(allowOverrides ? ["overrides"] : ["files"])];
+      fail(file, path || undefined, `a known key (${known.join(", ")})`, key);
     }
-    const checked = rule[0](value);
-    if (checked === undefined) fail(file, where, rule[1], value);
-    out[key] = checked;
+    const parsed = setting.fromJson(value);
+    if (parsed === undefined) fail(file, where, setting.expected, value);
+    out[key] = parsed;
   }
   return out as CheckSettings;
 }
@@ -200,12 +162,4 @@ export function settingsFor(config: CheckConfig, file: string): CheckSettings {
       result = { ...result, ...override.settings };
   }
   return result;
-}
-
-export function gatesOf(s: CheckSettings): Gates {
-  return {
-    ...(s.minPsnr !== undefined && { minPsnr: s.minPsnr }),
-    ...(s.minSsim !== undefined && { minSsim: s.minSsim }),
-    ...(s.maxMismatch !== undefined && { maxMismatch: s.maxMismatch }),
-  };
 }

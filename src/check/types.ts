@@ -1,5 +1,5 @@
 import type { CompareOptions, CompareReport } from "../compare.js";
-import type { ReportImages } from "../report/images.js";
+import type { EntryError, ReportImages } from "../report/types.js";
 
 export interface CheckJob {
   file: string;
@@ -14,7 +14,7 @@ export interface CheckItem {
   status: "passed" | "failed" | "error";
   durationMs: number;
   report?: CompareReport;
-  error?: { code: string; message: string };
+  error?: EntryError;
   /** Only when the job asked for images; never part of the JSON. */
   images?: ReportImages;
 }

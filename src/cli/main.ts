@@ -18,11 +18,9 @@ function usageLine(message: string, program: Command, argv: readonly string[]): 
     .replace(/\n\(Did you mean/g, " (did you mean")
     .replace(/\s*\n\s*/g, " ")
     .trim()
-    // "option '--quality <1-100>' argument '0' is invalid. expected ..." -> "--quality <1-100>: expected ..."
-    .replace(
-      /^option '([^']+)' argument '.*' is invalid\. (\S)(.*?)\.?$/s,
-      (_, flags: string, first: string, rest: string) => `${flags}: ${first.toLowerCase()}${rest}`,
-    );
+    // Every option parser names its option itself: "option '-q, --quality <1-100>' argument '0'
+    // is invalid. expected ... for -q, --quality but received '0'" keeps only its own words.
+    .replace(/^option '[^']+' argument '.*' is invalid\. /s, "");
   const name = argv.find((arg) => !arg.startsWith("-"));
   const command = program.commands.find((c) => c.name() === name);
   return `${text} (see imgenc ${command === undefined ? "" : `${command.name()} `}--help)`;

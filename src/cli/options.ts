@@ -1,73 +1,94 @@
-import { InvalidArgumentError } from "commander";
-import type { MismatchLimit } from "../gates.js";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import {
+  type CommandName,
+  choiceWords,
+  helpFor,
+  invalidValue,
+  SETTINGS,
+  type Setting,
+  type SettingName,
+  type SettingValue,
+} from "../settings.js";
 
-/** One voice for every option error: "expected <what> but received '<value>'". */
-function invalid(what: string, value: string): InvalidArgumentError {
-  return new InvalidArgumentError(`expected ${what} but received '${value}'.`);
+/** "-q, --quality": how a usage error names the option. */
+export function flagName(setting: Setting<unknown>): string {
+  return setting.flags.replace(/\s*<[^>]*>$/, "");
 }
 
-export function numberIn(min: number, max: number, { integer = false } = {}) {
-  const what = `${integer ? "a whole number" : "a number"} from ${min} to ${max}`;
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max)
-      throw invalid(what, value);
-    if (integer && !Number.isInteger(n)) throw invalid(what, value);
-    return n;
+/** "--quality": how running text names the option. */
+export function longFlag(setting: Setting<unknown>): string {
+  return /--[\w-]+/.exec(setting.flags)?.[0] ?? setting.flags;
+}
+
+function invalid(expected: string, flags: string, text: string): InvalidArgumentError {
+  return new InvalidArgumentError(invalidValue(expected, flags, `'${text}'`));
+}
+
+/** A setting's command-line parser: its value, or a usage error in the one voice. */
+export function parseArgument<T>(setting: Setting<T>): (text: string) => T {
+  return (text) => {
+    const value = setting.fromText(text);
+    if (value === undefined)
+      throw invalid(setting.textExpected ?? setting.expected, flagName(setting), text);
+    return value;
   };
 }
 
-export function positiveNumber(what: string, { max = Number.POSITIVE_INFINITY } = {}) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > max) throw invalid(what, value);
-    return n;
-  };
+/** A setting as an option of `command`: its help line, choices, parser and default. */
+export function settingOption(key: SettingName, command: CommandName): Option {
+  const setting: Setting<unknown> = SETTINGS[key];
+  if (!setting.commands.includes(command)) throw new Error(`${command} does not take ${key}`);
+  const option = new Option(setting.flags, helpFor(setting, command));
+  if (setting.choices) option.choices(setting.choices);
+  option.argParser(parseArgument(setting));
+  // commander states the default in --help.
+  if (setting.default !== undefined) option.default(setting.default, setting.defaultText);
+  return option;
 }
 
-/** Node's timers take at most 2^31-1 ms; a longer one fires at once with a warning. */
-export const MAX_TIMEOUT_SECONDS = (2 ** 31 - 1) / 1000;
-
-const UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  k: 1024,
-  kb: 1024,
-  m: 1024 ** 2,
-  mb: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1024 ** 3,
-};
-
-/** "52428800", "50MB", "512k": sizes in bytes, with binary k/M/G suffixes. */
-export function byteSize(value: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
-  const unit = match ? UNITS[(match[2] ?? "").toLowerCase()] : undefined;
-  if (!match || unit === undefined) throw invalid("a size such as 52428800, 512k or 50MB", value);
-  const bytes = Math.floor(Number(match[1]) * unit);
-  if (bytes < 1) throw invalid("a size of at least 1 byte", value);
-  return bytes;
+/** Adds the settings to `command` in the order given. */
+export function addSettings(
+  command: Command,
+  name: CommandName,
+  keys: readonly SettingName[],
+): Command {
+  for (const key of keys) command.addOption(settingOption(key, name));
+  return command;
 }
 
-/** "250" pixels or "0.5%" of all pixels. */
-export function mismatchLimit(value: string): MismatchLimit {
-  const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
-  if (percent) {
-    const share = Number(percent[1]) / 100;
-    if (share > 1) throw invalid("a percentage from 0% to 100%", value);
-    return { share };
+/** An option that is no setting (--emit, --request) with a few choices, in the same voice. */
+export function choiceOption(flags: string, help: string, choices: readonly string[]): Option {
+  const expected = choiceWords(choices);
+  const name = flags.replace(/\s*<[^>]*>$/, "");
+  return new Option(flags, help).choices(choices).argParser((text: string) => {
+    if (!choices.includes(text)) throw invalid(expected, name, text);
+    return text;
+  });
+}
+
+export type SettingValues = { [K in SettingName]?: SettingValue<K> };
+
+const ATTRIBUTES = new Map(
+  (Object.keys(SETTINGS) as SettingName[]).map((key) => [
+    key,
+    new Option(SETTINGS[key].flags).attributeName(),
+  ]),
+);
+
+/**
+ * A command's settings as the library names them (`--timeout` becomes `timeoutMs`): `values`
+ * with commander's defaults, `given` only those typed on the command line.
+ */
+export function settingValues(command: Command): { values: SettingValues; given: SettingValues } {
+  const values: Record<string, unknown> = {};
+  const given: Record<string, unknown> = {};
+  const opts = command.opts();
+  for (const [key, attribute] of ATTRIBUTES) {
+    if (!(SETTINGS[key].commands as readonly string[]).includes(command.name())) continue;
+    const value = opts[attribute];
+    if (value === undefined) continue;
+    values[key] = value;
+    if (command.getOptionValueSource(attribute) === "cli") given[key] = value;
   }
-  if (/^\s*\d+\s*$/.test(value)) return { count: Number(value) };
-  throw invalid("a pixel count such as 250 or a share such as 0.5%", value);
-}
-
-/** "2/4": the second of four shards. */
-export function shard(value: string): { index: number; count: number } {
-  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
-  const index = Number(match?.[1]);
-  const count = Number(match?.[2]);
-  if (!match || count < 1 || index < 1 || index > count) {
-    throw invalid("a shard i/n with 1 <= i <= n, such as 2/4", value);
-  }
-  return { index, count };
+  return { values: values as SettingValues, given: given as SettingValues };
 }

@@ -1,6 +1,7 @@
 import { crc32 } from "node:zlib";
 import type { Metadata, Sharp, SharpOptions } from "sharp";
 import { ImgencError } from "../errors.js";
+import { SETTINGS } from "../settings.js";
 import {
   GZIP_NOT_IMAGE,
   HTML_NOT_IMAGE,
@@ -19,7 +20,7 @@ import {
 } from "./pillow.js";
 import { loadSharp } from "./sharp.js";
 
-const DEFAULT_MAX_INPUT_PIXELS = 100_000_000;
+export const DEFAULT_MAX_INPUT_PIXELS = SETTINGS.maxInputPixels.default;
 
 export interface DecodeOptions {
   /** Refuse images with more pixels than this before decoding them (decompression bombs). */

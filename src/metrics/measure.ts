@@ -1,9 +1,10 @@
+import { SETTINGS } from "../settings.js";
 import { mismatch } from "./mismatch.js";
 import { errorStatsWasm } from "./pixels-wasm.js";
 import type { errorStats } from "./psnr.js";
 import { ssimWasm } from "./ssim-wasm.js";
 
-const DEFAULT_THRESHOLD = 0.1;
+export const DEFAULT_THRESHOLD = SETTINGS.threshold.default;
 
 /** Every difference metric between two decoded payloads of the same size. */
 export interface Metrics {

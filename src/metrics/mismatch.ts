@@ -1,4 +1,5 @@
 import pixelmatch from "pixelmatch";
+import { invalidValue, SETTINGS, shownValue } from "../settings.js";
 import { assertPixelPair } from "./psnr.js";
 
 export interface MismatchOptions {
@@ -20,11 +21,13 @@ export function mismatch(
   b: Uint8Array,
   width: number,
   height: number,
-  { threshold = 0.1, diff = false }: MismatchOptions = {},
+  { threshold = SETTINGS.threshold.default, diff = false }: MismatchOptions = {},
 ): MismatchResult {
   assertPixelPair(a, b, width, height);
-  if (!(threshold >= 0 && threshold <= 1)) {
-    throw new RangeError(`threshold must be within [0, 1], got ${threshold}`);
+  if (SETTINGS.threshold.check(threshold) === undefined) {
+    throw new RangeError(
+      invalidValue(SETTINGS.threshold.expected, "threshold", shownValue(threshold)),
+    );
   }
   const output = diff ? new Uint8Array(width * height * 4) : null;
   // pixelmatch blends translucent pixels over a checkerboard; the metrics read what

@@ -17,4 +17,5 @@ export {
   type PlanOptions,
 } from "./registry.js";
 export { roundHalfEven } from "./round.js";
+export { compareAsSeen, type ModelComparison } from "./sees.js";
 export { MAX_RATIO, type Size, type SmartResizeOptions, smartResize } from "./smart-resize.js";

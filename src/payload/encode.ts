@@ -1,11 +1,12 @@
 import type { DecodedImage } from "../image/decode.js";
 import { loadSharp } from "../image/sharp.js";
+import type { SettingValue } from "../settings.js";
 import { checkEncodable } from "./limits.js";
 import { pngPayload } from "./lossless.js";
 import { pillowJpegPayload } from "./pillow-jpeg.js";
 import type { Payload, Subsampling } from "./types.js";
 
-export type EncodeFormat = "png" | "jpeg" | "webp";
+export type EncodeFormat = SettingValue<"format">;
 
 export interface EncodeSettings {
   format: EncodeFormat;

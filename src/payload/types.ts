@@ -1,8 +1,10 @@
+import { SETTINGS, type SettingValue } from "../settings.js";
+
 /** lossless/lossy for one source; a/b when two sources are compared as given. */
 export type PayloadRole = "lossless" | "lossy" | "a" | "b";
 
-export type LosslessMode = "png" | "original";
-export type Subsampling = "4:2:0" | "4:4:4";
+export type LosslessMode = SettingValue<"lossless">;
+export type Subsampling = SettingValue<"subsampling">;
 
 export interface JpegSettings {
   quality: number;
@@ -20,4 +22,8 @@ export interface Payload {
   jpeg?: JpegSettings;
 }
 
-export const PILLOW_DEFAULT_JPEG: JpegSettings = { quality: 75, subsampling: "4:2:0" };
+/** Pillow's default save, which is imgenc's default lossy payload. */
+export const PILLOW_DEFAULT_JPEG: JpegSettings = {
+  quality: SETTINGS.quality.default,
+  subsampling: SETTINGS.subsampling.default,
+};

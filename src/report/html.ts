@@ -6,23 +6,9 @@ import { count, percent, ratio } from "../format/numbers.js";
 import type { GateResult } from "../gates.js";
 import type { Metrics } from "../metrics/measure.js";
 import type { ModelComparison } from "../models/sees.js";
-import type { ReportCrop, ReportImage, ReportImages, ReportView } from "./images.js";
 import { PREVIEW_JPEG, scaleText } from "./images.js";
 import { PAGE_CSS, PAGE_JS } from "./page-assets.generated.js";
-
-export type { ReportImage } from "./images.js";
-
-export interface ReportEntry {
-  /** Anchor id; made safe and unique on the page (the JSON block carries the one used). */
-  id: string;
-  title: string;
-  /** null when the image could not be read. */
-  report: CompareReport | null;
-  error?: { code: string; message: string };
-  passed: boolean;
-  /** source = the first payload (lossless), lossy = the second; as they are, or previews. */
-  images?: ReportImages;
-}
+import type { ReportCrop, ReportEntry, ReportImage, ReportImages, ReportView } from "./types.js";
 
 export interface HtmlReportOptions {
   title: string;

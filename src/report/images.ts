@@ -1,6 +1,7 @@
 import { diffPng, type RgbaPixels } from "../compare.js";
 import { loadSharp } from "../image/sharp.js";
 import type { Payload } from "../payload/types.js";
+import type { ReportCrop, ReportImage, ReportImages } from "./types.js";
 
 /**
  * Images with more pixels than this are embedded downscaled. 2 MiP (2048×1024) keeps a
@@ -12,46 +13,6 @@ export const PREVIEW_MAX_PIXELS = 2_097_152;
 
 /** Side of the 1:1 crop shown with a downscaled image: 64 JPEG blocks, about a pane's width. */
 const CROP_SIDE = 512;
-
-/** Encoded bytes kept elsewhere (a spool file), read when the page gets to them. */
-export interface StoredBytes {
-  byteLength: number;
-  read(): Promise<Uint8Array>;
-}
-
-export interface ReportImage {
-  mime: string;
-  /** Of the image embedded (a preview's size when downscaled). */
-  width: number;
-  height: number;
-  bytes: Uint8Array | StoredBytes;
-}
-
-/** The first payload, the second, and pixelmatch's diff, shown side by side. */
-export interface ReportView {
-  source: ReportImage;
-  lossy: ReportImage;
-  diff?: ReportImage;
-}
-
-export interface ReportCrop extends ReportView {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  /** What chose the region: most pixelmatch mismatches, else most absolute difference. */
-  by: "mismatch" | "difference" | "centre";
-}
-
-/**
- * What the page embeds for one image. Without `divisor` the views are the payloads' own bytes
- * and the diff at full size; with it, every view is downscaled by that integer factor and a
- * 1:1 crop of the region with the most difference comes along.
- */
-export interface ReportImages extends ReportView {
-  divisor?: number;
-  crop?: ReportCrop;
-}
 
 /** The smallest integer factor that brings every image within `maxPixels` (1: as it is). */
 export function previewDivisor(

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { ReportImage, ReportImages, StoredBytes } from "./images.js";
+import type { ReportImage, ReportImages, StoredBytes } from "./types.js";
 
 /**
  * Encoded report images parked in one temporary file until the page is written, so a report

@@ -1,6 +1,7 @@
 import { ImgencError } from "../errors.js";
 import { NOT_AN_IMAGE, refusalFromHead } from "../image/format.js";
 import { hasCatchAllLoader } from "../image/sharp.js";
+import { MAX_TIMER_MS } from "../settings.js";
 
 const UNITS = ["B", "kB", "MB", "GB", "TB"] as const;
 
@@ -75,9 +76,6 @@ export interface ReadOptions {
   /** What the stream is, for the timeout message ("stdin", "the pipe"). */
   what?: string;
 }
-
-/** The longest delay setTimeout honours. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function seconds(ms: number): string {
   return String(Number((ms / 1000).toFixed(3)));

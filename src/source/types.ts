@@ -1,3 +1,5 @@
+import { SETTINGS } from "../settings.js";
+
 export type SourceKind = "file" | "url" | "data-uri" | "stdin";
 
 export interface SourceOptions {
@@ -41,6 +43,6 @@ export interface Source {
   contentType?: string;
 }
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_RETRIES = 2;
-export const DEFAULT_MAX_INPUT_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_TIMEOUT_MS = SETTINGS.timeoutMs.default;
+export const DEFAULT_RETRIES = SETTINGS.retries.default;
+export const DEFAULT_MAX_INPUT_BYTES = SETTINGS.maxInputBytes.default;

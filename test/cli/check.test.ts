@@ -111,7 +111,7 @@ describe("imgenc check", () => {
     assert.equal(result.stdout, "");
     assert.equal(
       result.stderr,
-      'imgenc: imgenc.config.json: minSsim: expected a number from 0 to 1, got "high"\n',
+      'imgenc: imgenc.config.json: expected a number from 0 to 1 for minSsim but received "high"\n',
     );
   });
 

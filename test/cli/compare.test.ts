@@ -371,11 +371,11 @@ describe("imgenc compare: bad input and usage", () => {
       ],
       [
         ["compare", PHOTO, "--quality", "0"],
-        "-q, --quality <1-100>: expected a whole number from 1 to 100 but received '0' (see imgenc compare --help)",
+        "expected a whole number from 1 to 100 for -q, --quality but received '0' (see imgenc compare --help)",
       ],
       [
         ["compare", PHOTO, "--subsampling", "4:1:1"],
-        "--subsampling <mode>: allowed choices are 4:2:0, 4:4:4 (see imgenc compare --help)",
+        `expected "4:2:0" or "4:4:4" for --subsampling but received '4:1:1' (see imgenc compare --help)`,
       ],
       [["compare"], "missing required argument 'source' (see imgenc compare --help)"],
       [["comapre", PHOTO], "unknown command 'comapre' (did you mean compare?) (see imgenc --help)"],
@@ -395,7 +395,7 @@ describe("imgenc compare: bad input and usage", () => {
       assert.equal(result.code, 2, command);
       assert.equal(
         result.stderr,
-        `imgenc: --timeout <seconds>: expected a number of seconds above 0 and at most 2147483.647 but received '3000000' (see imgenc ${command} --help)\n`,
+        `imgenc: expected a number of seconds above 0 and at most 2147483.647 for --timeout but received '3000000' (see imgenc ${command} --help)\n`,
       );
     }
     // The largest value Node's timers take is accepted.

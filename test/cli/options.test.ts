@@ -2,16 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { InvalidArgumentError } from "commander";
 import { colorLevel } from "../../src/cli/io.js";
-import {
-  byteSize,
-  MAX_TIMEOUT_SECONDS,
-  mismatchLimit,
-  numberIn,
-  positiveNumber,
-} from "../../src/cli/options.js";
+import { parseArgument } from "../../src/cli/options.js";
+import { MAX_TIMEOUT_SECONDS, SETTINGS } from "../../src/settings.js";
 
-test("numberIn accepts the range and rejects the rest with one message shape", () => {
-  const quality = numberIn(1, 100, { integer: true });
+const byteSize = parseArgument(SETTINGS.maxInputBytes);
+const mismatchLimit = parseArgument(SETTINGS.maxMismatch);
+
+test("a number setting accepts its range and rejects the rest with one message shape", () => {
+  const quality = parseArgument(SETTINGS.quality);
   assert.equal(quality("1"), 1);
   assert.equal(quality("100"), 100);
   for (const bad of ["0", "101", "7.5", "", " ", "abc", "NaN", "Infinity"]) {
@@ -19,12 +17,15 @@ test("numberIn accepts the range and rejects the rest with one message shape", (
       () => quality(bad),
       (e: unknown) => {
         assert.ok(e instanceof InvalidArgumentError);
-        assert.match(e.message, /^expected a whole number from 1 to 100 but received '.*'\.$/);
+        assert.match(
+          e.message,
+          /^expected a whole number from 1 to 100 for -q, --quality but received '.*'$/,
+        );
         return true;
       },
     );
   }
-  assert.equal(numberIn(0, 1)("0.25"), 0.25);
+  assert.equal(parseArgument(SETTINGS.threshold)("0.25"), 0.25);
 });
 
 test("byteSize reads plain bytes and binary k/M/G suffixes", () => {
@@ -56,11 +57,11 @@ test("colour: NO_COLOR wins, FORCE_COLOR forces, otherwise only on a TTY", () =>
   assert.equal(colorLevel({ isTTY: true }, { NO_COLOR: "" }), 1);
 });
 
-test("positiveNumber takes an upper bound: --timeout stays within Node's timers", () => {
-  const seconds = positiveNumber("seconds", { max: MAX_TIMEOUT_SECONDS });
+test("--timeout takes seconds up to Node's timer limit, and gives the core milliseconds", () => {
+  const seconds = parseArgument(SETTINGS.timeoutMs);
   assert.equal(MAX_TIMEOUT_SECONDS * 1000, 2 ** 31 - 1);
-  assert.equal(seconds("0.5"), 0.5);
-  assert.equal(seconds("2147483.647"), 2147483.647);
+  assert.equal(seconds("0.5"), 500);
+  assert.equal(seconds("2147483.647"), 2 ** 31 - 1);
   for (const bad of ["3000000", "2147483.648", "0", "-1", "Infinity"]) {
     assert.throws(() => seconds(bad), InvalidArgumentError, bad);
   }

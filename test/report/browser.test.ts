@@ -11,8 +11,9 @@ import { type CompareOptions, type CompareReport, compare, diffPng } from "../..
 import { isImgencError } from "../../src/errors.js";
 import { count, percent, ratio } from "../../src/format/numbers.js";
 import type { Payload } from "../../src/payload/types.js";
-import { type ReportEntry, type ReportImage, renderHtmlReport } from "../../src/report/html.js";
+import { renderHtmlReport } from "../../src/report/html.js";
 import { reportImages } from "../../src/report/images.js";
+import type { ReportEntry, ReportImage } from "../../src/report/types.js";
 import { BIG_TEXT, writeBigImage } from "../helpers/big.js";
 import { launchChromium, skipUnlessChromium } from "../helpers/browser.js";
 import { fixture } from "../helpers/cli.js";

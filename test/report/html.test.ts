@@ -8,11 +8,9 @@ import type { Metrics } from "../../src/metrics/measure.js";
 import {
   type HtmlReportOptions,
   MAX_CHUNK_CHARS,
-  type ReportEntry,
-  type ReportImage,
   renderHtmlReport,
 } from "../../src/report/html.js";
-import type { StoredBytes } from "../../src/report/images.js";
+import type { ReportEntry, ReportImage, StoredBytes } from "../../src/report/types.js";
 import { noise } from "../helpers/images.js";
 
 const HOSTILE_TITLE = `<img src=x onerror="alert(1)"> & "quoted" 'single'.png`;

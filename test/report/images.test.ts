@@ -6,11 +6,11 @@ import {
   busiestRegion,
   PREVIEW_MAX_PIXELS,
   previewDivisor,
-  type ReportImage,
   reportImages,
   scaleText,
   shrinkDiff,
 } from "../../src/report/images.js";
+import type { ReportImage } from "../../src/report/types.js";
 import { fixture } from "../helpers/cli.js";
 
 const GREY = 240;

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import type { ReportImage, ReportImages } from "../../src/report/images.js";
 import { ImageSpool } from "../../src/report/spool.js";
+import type { ReportImage, ReportImages } from "../../src/report/types.js";
 import { noise } from "../helpers/images.js";
 
 const work = mkdtempSync(join(tmpdir(), "imgenc-spool-"));

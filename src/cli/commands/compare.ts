@@ -2,36 +2,27 @@ import { Chalk } from "chalk";
 import type { Command } from "commander";
 import { type CompareOptions, compare, diffPng } from "../../compare.js";
 import { ImgencError } from "../../errors.js";
-import type { MismatchLimit } from "../../gates.js";
+import { gatesOf } from "../../gates.js";
 import { toDataUri } from "../../payload/build-data-uri.js";
-import type { LosslessMode, Subsampling } from "../../payload/types.js";
+import { compareReportPage } from "../../report/index.js";
 import { formatCompare } from "../format/compare.js";
 import { termSafe } from "../format/terminal.js";
 import { colorLevel, type Io, stdinFile, write } from "../io.js";
+import { settingValues } from "../options.js";
 import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
-import { writeCompareReport } from "./report.js";
 import {
   localInputs,
-  type ModelFlags,
   modelOptions,
   printThenReport,
-  type SourceFlags,
   sourceOptions,
   writeOutputs,
 } from "./shared.js";
 
-interface Flags extends ModelFlags, SourceFlags {
-  lossless: LosslessMode;
-  quality: number;
-  subsampling: Subsampling;
-  threshold: number;
+interface Flags {
   json?: boolean;
   diff?: string;
   report?: string;
   emit?: "lossless" | "lossy";
-  minPsnr?: number;
-  minSsim?: number;
-  maxMismatch?: MismatchLimit;
 }
 
 const SINGLE_ONLY = ["lossless", "quality", "subsampling", "emit"] as const;
@@ -47,6 +38,7 @@ export async function runCompare(
   io: Io,
 ): Promise<number> {
   const flags = command.opts<Flags>();
+  const { values } = settingValues(command);
   if (other !== undefined) {
     const given = SINGLE_ONLY.filter((name) => command.getOptionValueSource(name) === "cli");
     if (given.length > 0) {
@@ -57,18 +49,17 @@ export async function runCompare(
     throw usage("--emit and --json both want stdout; pick one");
 
   const options: CompareOptions = {
-    ...sourceOptions(flags, io),
-    ...modelOptions(flags),
-    lossless: flags.lossless,
-    jpeg: { quality: flags.quality, subsampling: flags.subsampling },
-    threshold: flags.threshold,
+    ...sourceOptions(values, io),
+    ...modelOptions(values),
+    ...(values.lossless !== undefined && { lossless: values.lossless }),
+    ...(values.quality !== undefined &&
+      values.subsampling !== undefined && {
+        jpeg: { quality: values.quality, subsampling: values.subsampling },
+      }),
+    ...(values.threshold !== undefined && { threshold: values.threshold }),
     diff: flags.diff !== undefined || flags.report !== undefined,
     pixels: flags.report !== undefined,
-    gates: {
-      ...(flags.minPsnr !== undefined && { minPsnr: flags.minPsnr }),
-      ...(flags.minSsim !== undefined && { minSsim: flags.minSsim }),
-      ...(flags.maxMismatch !== undefined && { maxMismatch: flags.maxMismatch }),
-    },
+    gates: gatesOf(values),
   };
   const sources = other === undefined ? [source] : [source, other];
   if (sources.filter((s) => s === "-").length > 1) throw usage("only one source can be - (stdin)");
@@ -85,7 +76,14 @@ export async function runCompare(
   const { diff, report: reportPath } = flags;
   const diffImage = artifacts.diff;
   const failures = await writeOutputs([
-    reportPath !== undefined ? () => writeCompareReport(reportPath, result, inputs) : undefined,
+    reportPath !== undefined
+      ? async () =>
+          writeFileAtomic(
+            reportPath,
+            await compareReportPage(result, { generatedAt: new Date().toISOString() }),
+            inputs,
+          )
+      : undefined,
     diff !== undefined && diffImage
       ? async () => writeFileAtomic(diff, await diffPng(diffImage), inputs)
       : undefined,

@@ -2,30 +2,21 @@ import type { Command } from "commander";
 import { encode } from "../../encode.js";
 import { ImgencError } from "../../errors.js";
 import { count } from "../../format/numbers.js";
-import type { ModelName } from "../../models/registry.js";
 import type { BudgetSteps } from "../../payload/budget.js";
 import type { EncodeFormat } from "../../payload/encode.js";
 import { formatPayload, type PayloadForm } from "../../payload/request.js";
-import type { LosslessMode, Subsampling } from "../../payload/types.js";
+import { SETTINGS } from "../../settings.js";
 import { termSafe } from "../format/terminal.js";
 import { type Io, stdinFile, write } from "../io.js";
+import { settingValues } from "../options.js";
 import { checkOutputs, writeFileAtomic } from "../output.js";
-import { localInputs, modelOptions, type SourceFlags, sourceOptions } from "./shared.js";
+import { localInputs, modelOptions, sourceOptions } from "./shared.js";
 
-interface Flags extends SourceFlags {
+interface Flags {
   lossy?: boolean;
-  lossless?: LosslessMode;
-  format?: EncodeFormat;
-  quality: number;
-  subsampling: Subsampling;
   base64?: boolean;
   request?: "openai" | "anthropic";
   output?: string;
-  maxBytes?: number;
-  maxSide?: number;
-  modelView?: ModelName;
-  minPixels?: number;
-  maxPixels?: number;
 }
 
 function usage(message: string): ImgencError {
@@ -45,22 +36,24 @@ function describeSteps(steps: BudgetSteps, bytes: number): string | undefined {
 
 export async function runEncode(spec: string, command: Command, io: Io): Promise<number> {
   const flags = command.opts<Flags>();
-  if (flags.lossy && flags.format !== undefined && flags.format !== "jpeg") {
-    throw usage(`--lossy is a JPEG; it cannot be combined with --format ${flags.format}`);
+  // --lossless and --format have defaults: only what was typed can conflict.
+  const { values, given } = settingValues(command);
+  if (flags.lossy && given.format !== undefined && given.format !== "jpeg") {
+    throw usage(`--lossy is a JPEG; it cannot be combined with --format ${given.format}`);
   }
-  if (flags.lossless !== undefined && (flags.lossy || flags.format !== undefined)) {
+  if (given.lossless !== undefined && (flags.lossy || given.format !== undefined)) {
     throw usage("--lossless cannot be combined with --lossy or --format");
   }
   if (
-    flags.modelView !== undefined &&
-    (flags.lossy || flags.lossless || flags.format || flags.maxBytes || flags.maxSide)
+    values.modelView !== undefined &&
+    (flags.lossy || given.lossless || given.format || values.maxBytes || values.maxSide)
   ) {
     throw usage("--model-view prints the model's own view as PNG; drop the other encoding options");
   }
   if (flags.base64 && flags.request !== undefined) {
     throw usage("--base64 and --request are different outputs; pick one");
   }
-  const format: EncodeFormat = flags.lossy ? "jpeg" : (flags.format ?? "png");
+  const format: EncodeFormat = flags.lossy ? "jpeg" : (values.format ?? SETTINGS.format.default);
   const inputs = localInputs([spec]);
   if (flags.output !== undefined) {
     checkOutputs(
@@ -70,16 +63,20 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
     );
   }
   const result = await encode(spec, {
-    ...sourceOptions(flags, io),
-    ...modelOptions({ minPixels: flags.minPixels, maxPixels: flags.maxPixels }),
+    ...sourceOptions(values, io),
+    ...modelOptions({ minPixels: values.minPixels, maxPixels: values.maxPixels }),
     encoding:
-      flags.modelView !== undefined
-        ? { modelView: flags.modelView }
-        : flags.lossless === "original"
+      values.modelView !== undefined
+        ? { modelView: values.modelView }
+        : values.lossless === "original"
           ? "original"
-          : { format, quality: flags.quality, subsampling: flags.subsampling },
-    ...(flags.maxBytes !== undefined && { maxBytes: flags.maxBytes }),
-    ...(flags.maxSide !== undefined && { maxSide: flags.maxSide }),
+          : {
+              format,
+              quality: values.quality ?? SETTINGS.quality.default,
+              subsampling: values.subsampling ?? SETTINGS.subsampling.default,
+            },
+    ...(values.maxBytes !== undefined && { maxBytes: values.maxBytes }),
+    ...(values.maxSide !== undefined && { maxSide: values.maxSide }),
   });
   const form: PayloadForm = flags.request ?? (flags.base64 ? "base64" : "data-uri");
   const text = `${formatPayload(result.payload, form)}\n`;

@@ -4,23 +4,18 @@ import type { ModelName, PlanOptions } from "../../models/registry.js";
 import type { SourceOptions } from "../../source/types.js";
 import { termSafe } from "../format/terminal.js";
 import { type Io, write } from "../io.js";
+import type { SettingValues } from "../options.js";
 
-export interface SourceFlags {
-  timeout: number;
-  retries: number;
-  maxInputBytes: number;
-  maxInputPixels: number;
-}
-
+/** The source limits every command applies, and stdin for "-". */
 export function sourceOptions(
-  flags: SourceFlags,
+  values: SettingValues,
   io: Io,
-): SourceOptions & { maxInputPixels: number } {
+): SourceOptions & { maxInputPixels?: number } {
   return {
-    timeoutMs: flags.timeout * 1000,
-    retries: flags.retries,
-    maxInputBytes: flags.maxInputBytes,
-    maxInputPixels: flags.maxInputPixels,
+    ...(values.timeoutMs !== undefined && { timeoutMs: values.timeoutMs }),
+    ...(values.retries !== undefined && { retries: values.retries }),
+    ...(values.maxInputBytes !== undefined && { maxInputBytes: values.maxInputBytes }),
+    ...(values.maxInputPixels !== undefined && { maxInputPixels: values.maxInputPixels }),
     stdin: io.stdin,
   };
 }
@@ -32,17 +27,11 @@ export function localInputs(sources: readonly string[]): string[] {
     .map((s) => (s.toLowerCase().startsWith("file:") ? fileURLToPath(s) : s));
 }
 
-export interface ModelFlags {
-  model?: ModelName;
-  minPixels?: number;
-  maxPixels?: number;
-}
-
-export function modelOptions(flags: ModelFlags): { model?: ModelName } & PlanOptions {
+export function modelOptions(values: SettingValues): { model?: ModelName } & PlanOptions {
   return {
-    ...(flags.model !== undefined && { model: flags.model }),
-    ...(flags.minPixels !== undefined && { minPixels: flags.minPixels }),
-    ...(flags.maxPixels !== undefined && { maxPixels: flags.maxPixels }),
+    ...(values.model !== undefined && { model: values.model }),
+    ...(values.minPixels !== undefined && { minPixels: values.minPixels }),
+    ...(values.maxPixels !== undefined && { maxPixels: values.maxPixels }),
   };
 }
 

@@ -1,0 +1,70 @@
+import type { CheckItem, CheckTotals } from "../check/types.js";
+import type { CompareResult } from "../compare.js";
+import { reportImages } from "./images.js";
+import type { ReportEntry } from "./types.js";
+
+export interface ReportPageOptions {
+  /** ISO date shown on the page; omit for byte-identical output from the same input. */
+  generatedAt?: string;
+}
+
+/** The page's module is loaded only when a page is made, not with the rest of the core. */
+async function render(
+  entries: ReportEntry[],
+  title: string,
+  options: ReportPageOptions,
+  totals?: CheckTotals,
+): Promise<AsyncIterable<string>> {
+  const { renderHtmlReport } = await import("./html.js");
+  return renderHtmlReport(entries, {
+    title,
+    ...(options.generatedAt !== undefined && { generatedAt: options.generatedAt }),
+    ...(totals && {
+      totals: { passed: totals.passed, failed: totals.failed, errors: totals.errors },
+    }),
+  });
+}
+
+/**
+ * The HTML report of one comparison, as a stream of chunks. The images are embedded only when
+ * `result` came from compare() with `diff` and `pixels` set.
+ */
+export async function compareReportPage(
+  result: CompareResult,
+  options: ReportPageOptions = {},
+): Promise<AsyncIterable<string>> {
+  const { report, artifacts } = result;
+  const entry: ReportEntry = {
+    id: "image",
+    title: report.sources.map((s) => s.input).join(" vs "),
+    report,
+    passed: report.passed,
+    ...(artifacts.pixels && {
+      images: await reportImages({
+        payloads: artifacts.payloads,
+        pixels: artifacts.pixels,
+        ...(artifacts.diff && { diff: artifacts.diff }),
+      }),
+    }),
+  };
+  return render([entry], `imgenc compare: ${entry.title}`, options);
+}
+
+/** The HTML report of a check run, its items in the order given (check() ranks worst first). */
+export function checkReportPage(
+  items: readonly CheckItem[],
+  totals: CheckTotals,
+  options: ReportPageOptions = {},
+): Promise<AsyncIterable<string>> {
+  const entries = items.map(
+    (item, i): ReportEntry => ({
+      id: `image-${i + 1}`,
+      title: item.file,
+      report: item.report ?? null,
+      passed: item.status === "passed",
+      ...(item.error && { error: item.error }),
+      ...(item.images && { images: item.images }),
+    }),
+  );
+  return render(entries, `imgenc check: ${totals.images} images`, options, totals);
+}

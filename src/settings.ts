@@ -1,0 +1,438 @@
+import type { Shard } from "./check/discover.js";
+import { WORKER_BASE_BYTES, WORKER_BYTES_PER_PIXEL } from "./check/run.js";
+import { ImgencError } from "./errors.js";
+import type { MismatchLimit } from "./gates.js";
+import { MODELS } from "./models/registry.js";
+
+/**
+ * Every setting once: the library option it is, its flag, whether the config file takes it,
+ * its default, what a valid value is, how it is read from the command line and from JSON, and
+ * the help line of each command that takes it. The CLI builds its options from this table, the
+ * config is validated by it, and the core takes its defaults from it.
+ */
+
+export type CommandName = "compare" | "encode" | "inspect" | "check";
+
+export interface Setting<T> {
+  /** The library option, as the core's options spell it (`quality`, `timeoutMs`). */
+  readonly name: string;
+  /** The CLI flags, as commander takes them: `-q, --quality <1-100>`. */
+  readonly flags: string;
+  /** The commands that take it. */
+  readonly commands: readonly CommandName[];
+  /** Its line in --help. */
+  readonly help: string;
+  /** A command's own help line, where it says something else. */
+  readonly helpFor?: Readonly<Partial<Record<CommandName, string>>>;
+  /** What the core uses when the option is omitted; absent: off, or computed. */
+  readonly default?: T;
+  /** The default as --help states it, where its JSON would not say it. */
+  readonly defaultText?: string;
+  readonly choices?: readonly string[];
+  /** A valid library value, in words: "a whole number from 1 to 100". */
+  readonly expected: string;
+  /** The library value when it is valid, else undefined. */
+  readonly check: (value: unknown) => T | undefined;
+  /** The value a command-line argument means, else undefined. */
+  readonly fromText: (text: string) => T | undefined;
+  /** What the command line takes, in words, where its unit is not the library's. */
+  readonly textExpected?: string;
+  /** Whether imgenc.config.json (and its overrides) may set it, under its library name. */
+  readonly config?: true;
+  /** The value a config file's JSON means, else undefined. */
+  readonly fromJson?: (value: unknown) => T | undefined;
+}
+
+/** Node's timers take at most 2^31-1 ms; a longer one fires at once with a warning. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMEOUT_SECONDS = MAX_TIMER_MS / 1000;
+
+/** The one voice of an invalid value, as sharp words it. */
+export function invalidValue(expected: string, name: string | undefined, received: string): string {
+  return `expected ${expected}${name === undefined ? "" : ` for ${name}`} but received ${received}`;
+}
+
+/** A JSON or library value as an error shows it: strings quoted, `undefined` spelled out. */
+export function shownValue(value: unknown): string {
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+interface NumberRule {
+  min: number;
+  max: number;
+  integer?: boolean;
+  /** min itself is not allowed. */
+  above?: boolean;
+  /** "of dB": what the number counts. */
+  unit?: string;
+}
+
+function numberWords(rule: NumberRule): string {
+  const noun = `${rule.integer ? "a whole number" : "a number"}${rule.unit ? ` of ${rule.unit}` : ""}`;
+  return rule.above
+    ? `${noun} above ${rule.min} and at most ${rule.max}`
+    : `${noun} from ${rule.min} to ${rule.max}`;
+}
+
+function inRange(rule: NumberRule) {
+  return (value: unknown): number | undefined =>
+    typeof value === "number" &&
+    Number.isFinite(value) &&
+    (rule.above ? value > rule.min : value >= rule.min) &&
+    value <= rule.max &&
+    (!rule.integer || Number.isInteger(value))
+      ? value
+      : undefined;
+}
+
+/** A number in a range; the command line and the config file take the library's unit. */
+function numberIn(rule: NumberRule) {
+  const check = inRange(rule);
+  return {
+    expected: numberWords(rule),
+    check,
+    fromText: (text: string) => (text.trim() === "" ? undefined : check(Number(text))),
+    fromJson: check,
+  };
+}
+
+/** `"png" or "original"`, `one of "a", "b", "c"`: what a choice expects, in words. */
+export function choiceWords(choices: readonly string[]): string {
+  const quoted = choices.map((c) => `"${c}"`);
+  return quoted.length === 2 ? `${quoted[0]} or ${quoted[1]}` : `one of ${quoted.join(", ")}`;
+}
+
+/** One of a few strings, the same on the command line, in the config and in the library. */
+function oneOf<const C extends readonly string[]>(choices: C) {
+  const check = (value: unknown): C[number] | undefined =>
+    typeof value === "string" && choices.includes(value) ? value : undefined;
+  return {
+    choices,
+    expected: choiceWords(choices),
+    check,
+    fromText: check,
+    fromJson: check,
+  };
+}
+
+const BYTE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+};
+
+/** "52428800", "50MB", "512k": sizes in bytes, with binary k/M/G suffixes. */
+function byteSize() {
+  const check = (value: unknown) =>
+    typeof value === "number" && Number.isInteger(value) && value >= 1 ? value : undefined;
+  return {
+    expected: "a whole number of bytes, at least 1",
+    textExpected: "a size of at least 1 byte, such as 52428800, 512k or 50MB",
+    check,
+    fromText: (text: string) => {
+      const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+      const unit = match ? BYTE_UNITS[(match[2] ?? "").toLowerCase()] : undefined;
+      if (!match || unit === undefined) return undefined;
+      return check(Math.floor(Number(match[1]) * unit));
+    },
+  };
+}
+
+/** "0.5%" as a share of all pixels (0-1). */
+function percentShare(text: string): MismatchLimit | undefined {
+  const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text);
+  if (!percent) return undefined;
+  const share = Number(percent[1]) / 100;
+  return share <= 1 ? { share } : undefined;
+}
+
+/** A pixel count (250, "250" on the command line) or a share ("0.5%"). */
+function mismatchLimit() {
+  const count = (value: unknown) =>
+    typeof value === "number" && Number.isInteger(value) && value >= 0
+      ? { count: value }
+      : undefined;
+  return {
+    expected: "a pixel count such as 250 or a percentage from 0% to 100% such as 0.5%",
+    check: (value: unknown): MismatchLimit | undefined => {
+      if (typeof value !== "object" || value === null) return undefined;
+      const keys = Object.keys(value);
+      if (keys.length !== 1) return undefined;
+      if ("count" in value) return count(value.count);
+      if ("share" in value) {
+        const share = value.share;
+        return typeof share === "number" && share >= 0 && share <= 1 ? { share } : undefined;
+      }
+      return undefined;
+    },
+    // A count reads as every other number does, so "1e3" means what it means in JSON.
+    fromText: (text: string): MismatchLimit | undefined =>
+      percentShare(text) ?? (text.trim() === "" ? undefined : count(Number(text))),
+    fromJson: (value: unknown): MismatchLimit | undefined =>
+      typeof value === "string" ? percentShare(value) : count(value),
+  };
+}
+
+/** "2/4": the second of four stable subsets. */
+function shard() {
+  const valid = (index: unknown, count: unknown): Shard | undefined =>
+    Number.isInteger(index) &&
+    Number.isInteger(count) &&
+    (count as number) >= 1 &&
+    (index as number) >= 1 &&
+    (index as number) <= (count as number)
+      ? { index: index as number, count: count as number }
+      : undefined;
+  return {
+    expected: "a shard i/n with 1 <= i <= n, such as 2/4",
+    check: (value: unknown) =>
+      typeof value === "object" && value !== null
+        ? valid((value as Shard).index, (value as Shard).count)
+        : undefined,
+    fromText: (text: string) => {
+      const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+      return match ? valid(Number(match[1]), Number(match[2])) : undefined;
+    },
+  };
+}
+
+/** Seconds on the command line, milliseconds in the library. */
+function timeout() {
+  const seconds = inRange({ min: 0, max: MAX_TIMEOUT_SECONDS, above: true });
+  return {
+    expected: numberWords({ min: 0, max: MAX_TIMER_MS, above: true, unit: "milliseconds" }),
+    textExpected: numberWords({ min: 0, max: MAX_TIMEOUT_SECONDS, above: true, unit: "seconds" }),
+    check: inRange({ min: 0, max: MAX_TIMER_MS, above: true }),
+    fromText: (text: string) => {
+      const s = text.trim() === "" ? undefined : seconds(Number(text));
+      return s === undefined ? undefined : s * 1000;
+    },
+  };
+}
+
+const PIXEL_COUNT: NumberRule = { min: 1, max: 2 ** 40, integer: true };
+
+export const SETTINGS = {
+  quality: {
+    name: "quality",
+    config: true,
+    flags: "-q, --quality <1-100>",
+    commands: ["compare", "encode", "check"],
+    help: "lossy JPEG quality",
+    helpFor: { encode: "JPEG or WebP quality" },
+    // Pillow's default save.
+    default: 75,
+    ...numberIn({ min: 1, max: 100, integer: true }),
+  },
+  subsampling: {
+    name: "subsampling",
+    config: true,
+    flags: "--subsampling <mode>",
+    commands: ["compare", "encode", "check"],
+    help: "lossy JPEG chroma subsampling",
+    helpFor: { encode: "JPEG chroma subsampling" },
+    // Pillow's default save.
+    default: "4:2:0" as const,
+    ...oneOf(["4:2:0", "4:4:4"]),
+  },
+  lossless: {
+    name: "lossless",
+    config: true,
+    flags: "--lossless <mode>",
+    commands: ["compare", "encode", "check"],
+    help: "lossless payload: PNG written by sharp, or the untouched source bytes",
+    helpFor: {
+      encode: "PNG written by sharp, or the untouched source bytes",
+      check: "lossless payload",
+    },
+    default: "png" as const,
+    ...oneOf(["png", "original"]),
+  },
+  threshold: {
+    name: "threshold",
+    config: true,
+    flags: "--threshold <0-1>",
+    commands: ["compare", "check"],
+    help: "pixelmatch colour threshold; lower is stricter",
+    helpFor: { check: "pixelmatch colour threshold" },
+    // pixelmatch's own default.
+    default: 0.1,
+    ...numberIn({ min: 0, max: 1 }),
+  },
+  model: {
+    name: "model",
+    config: true,
+    flags: "--model <name>",
+    commands: ["compare", "inspect", "check"],
+    help: "also show what this model's preprocessing makes of the image",
+    ...oneOf(MODELS),
+  },
+  minPixels: {
+    name: "minPixels",
+    config: true,
+    flags: "--min-pixels <count>",
+    commands: ["compare", "encode", "inspect", "check"],
+    help: "Qwen models: override min_pixels",
+    ...numberIn(PIXEL_COUNT),
+  },
+  maxPixels: {
+    name: "maxPixels",
+    config: true,
+    flags: "--max-pixels <count>",
+    commands: ["compare", "encode", "inspect", "check"],
+    help: "Qwen models: override max_pixels",
+    ...numberIn(PIXEL_COUNT),
+  },
+  minPsnr: {
+    name: "minPsnr",
+    config: true,
+    flags: "--min-psnr <dB>",
+    commands: ["compare", "check"],
+    help: "gate: fail (exit 1) when PSNR is below this",
+    ...numberIn({ min: 0, max: 1000, unit: "dB" }),
+  },
+  minSsim: {
+    name: "minSsim",
+    config: true,
+    flags: "--min-ssim <0-1>",
+    commands: ["compare", "check"],
+    help: "gate: fail when SSIM is below this",
+    ...numberIn({ min: 0, max: 1 }),
+  },
+  maxMismatch: {
+    name: "maxMismatch",
+    config: true,
+    flags: "--max-mismatch <count|N%>",
+    commands: ["compare", "check"],
+    help: "gate: fail when more pixels than this differ perceptibly (pixelmatch)",
+    ...mismatchLimit(),
+  },
+  timeoutMs: {
+    name: "timeoutMs",
+    flags: "--timeout <seconds>",
+    commands: ["compare", "encode", "inspect", "check"],
+    help: "deadline for a URL (connect, headers and body), stdin or a pipe to deliver all its data",
+    default: 30_000,
+    defaultText: "30",
+    ...timeout(),
+  },
+  retries: {
+    name: "retries",
+    flags: "--retries <count>",
+    commands: ["compare", "encode", "inspect", "check"],
+    help: "retries for transient URL failures (reset, 502, 503, 504), with backoff",
+    default: 2,
+    ...numberIn({ min: 0, max: 10, integer: true }),
+  },
+  maxInputBytes: {
+    name: "maxInputBytes",
+    flags: "--max-input-bytes <size>",
+    commands: ["compare", "encode", "inspect", "check"],
+    help: "largest source accepted (e.g. 50MB, 512k)",
+    default: 50 * 1024 ** 2,
+    ...byteSize(),
+  },
+  maxInputPixels: {
+    name: "maxInputPixels",
+    flags: "--max-input-pixels <count>",
+    commands: ["compare", "encode", "inspect", "check"],
+    help: "largest image accepted, in pixels, checked before decoding",
+    default: 100_000_000,
+    ...numberIn(PIXEL_COUNT),
+  },
+  jobs: {
+    name: "jobs",
+    flags: "-j, --jobs <count>",
+    commands: ["check"],
+    help: `images compared at once, never more than there are images; each worker needs up to about ${WORKER_BASE_BYTES / 1024 ** 2} MB plus ${WORKER_BYTES_PER_PIXEL} bytes per pixel of its image`,
+    defaultText: "the number of CPU cores",
+    ...numberIn({ min: 1, max: 256, integer: true }),
+  },
+  shard: {
+    name: "shard",
+    flags: "--shard <i/n>",
+    commands: ["check"],
+    help: "run only the i-th of n stable subsets (for a CI matrix)",
+    ...shard(),
+  },
+  format: {
+    name: "format",
+    flags: "--format <format>",
+    commands: ["encode"],
+    help: "encode as this format",
+    default: "png" as const,
+    ...oneOf(["png", "jpeg", "webp"]),
+  },
+  maxBytes: {
+    name: "maxBytes",
+    flags: "--max-bytes <size>",
+    commands: ["encode"],
+    help: "largest payload in bytes (e.g. 5MB): shrink or lower quality to fit",
+    ...byteSize(),
+  },
+  maxSide: {
+    name: "maxSide",
+    flags: "--max-side <px>",
+    commands: ["encode"],
+    help: "largest width or height: shrink to fit, never enlarge",
+    ...numberIn({ min: 1, max: 1_000_000, integer: true }),
+  },
+  modelView: {
+    name: "modelView",
+    flags: "--model-view <model>",
+    commands: ["encode"],
+    help: "print, as a PNG data URI, exactly what that model's preprocessing makes of the image",
+    ...oneOf(MODELS),
+  },
+} as const satisfies Record<string, Setting<unknown>>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** The library value of a setting. */
+export type SettingValue<K extends SettingName> = NonNullable<
+  ReturnType<(typeof SETTINGS)[K]["check"]>
+>;
+
+/** The settings imgenc.config.json takes (and per-glob overrides), in the table's order. */
+export const CONFIG_KEYS = (Object.keys(SETTINGS) as SettingName[]).filter(
+  (key) => "config" in SETTINGS[key],
+) as ConfigKey[];
+
+export type ConfigKey = {
+  [K in SettingName]: (typeof SETTINGS)[K] extends { config: true } ? K : never;
+}[SettingName];
+
+/** What every reading of a source takes: its deadline, retries and size limits. */
+export const SOURCE_SETTINGS = [
+  "timeoutMs",
+  "retries",
+  "maxInputBytes",
+  "maxInputPixels",
+] as const satisfies readonly SettingName[];
+
+/** A setting's line in a command's --help. */
+export function helpFor(setting: Setting<unknown>, command: CommandName): string {
+  return setting.helpFor?.[command] ?? setting.help;
+}
+
+/**
+ * The options of a library call checked against the table: a usage error naming the option as
+ * the caller wrote it (`quality`, `jpeg.quality`) unless every value given is valid.
+ */
+export function validateOptions(options: object, keys: readonly SettingName[], prefix = ""): void {
+  for (const key of keys) {
+    const setting: Setting<unknown> = SETTINGS[key];
+    const value = (options as Record<string, unknown>)[setting.name];
+    if (value === undefined || setting.check(value) !== undefined) continue;
+    throw new ImgencError(
+      "usage",
+      invalidValue(setting.expected, `${prefix}${setting.name}`, shownValue(value)),
+    );
+  }
+}
