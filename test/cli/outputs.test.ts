@@ -23,7 +23,7 @@ import { basename, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { type OutputData, removeTemporaryFiles, writeFileAtomic } from "../../src/cli/output.js";
-import { BIN, fixture, ROOT, runCli, runMain } from "../helpers/cli.js";
+import { BIN, fixture, ROOT, runMain } from "../helpers/cli.js";
 import { fill, mountTmpfs, runCliOnFds, skipUnless, tmpfsMissing } from "../helpers/filesystem.js";
 
 const work = mkdtempSync(join(tmpdir(), "imgenc-outputs-"));
@@ -171,7 +171,7 @@ describe("outputs: every written file goes through writeFileAtomic", () => {
     const chunks: Buffer[] = [];
     reader.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
     const closed = new Promise<void>((resolve) => reader.on("close", () => resolve()));
-    const result = await runCli(["encode", input, "-o", fifo]);
+    const result = await runMain(["encode", input, "-o", fifo]);
     await closed;
     assert.equal(result.code, 0, result.stderr);
     assert.match(Buffer.concat(chunks).toString("utf8"), /^data:image\/png;base64,/);
