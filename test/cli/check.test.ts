@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import sharp from "sharp";
 import { BIN, fixture, ROOT, runMain } from "../helpers/cli.js";
-import { noisePng } from "../helpers/images.js";
+import { noise, noisePng } from "../helpers/images.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
 
 interface CheckDoc {
@@ -44,6 +44,18 @@ before(() => {
   copyFileSync(fixture("text-and-lines.png"), join(set, "nested", "text.png"));
   copyFileSync(fixture("photo.jpg"), join(set, "nested", ".hidden", "skipped.jpg"));
   writeFileSync(join(set, "broken.png"), "<!DOCTYPE html><p>502</p>");
+});
+
+/** Six small images, each its own noise: each has its own metrics, and shards are cheap. */
+const TILES = 6;
+before(async () => {
+  mkdirSync(join(work, "tiles"));
+  for (let i = 0; i < TILES; i++) {
+    const raw = noise(48, 32, 3, i + 1);
+    await sharp(raw, { raw: { width: 48, height: 32, channels: 3 } })
+      .png()
+      .toFile(join(work, "tiles", `tile-${i}.png`));
+  }
 });
 
 describe("imgenc check", () => {
@@ -132,27 +144,34 @@ describe("imgenc check", () => {
   });
 
   test("--shard splits the run into disjoint parts that add up to the whole", async () => {
-    const all = (JSON.parse((await runMain(["check", "fixtures", "--json"])).stdout) as CheckDoc)
-      .images;
+    const check = (args: string[]) => runMain(["check", "tiles", ...args], { cwd: work });
+    const all = (JSON.parse((await check(["--json"])).stdout) as CheckDoc).images;
+    assert.equal(all.length, TILES);
     const parts = await Promise.all(
       ["1/3", "2/3", "3/3"].map(async (s) => {
-        const r = await runMain(["check", "fixtures", "--json", "--shard", s]);
+        const r = await check(["--json", "--shard", s]);
         return (JSON.parse(r.stdout) as CheckDoc).images.map((i) => i.file);
       }),
     );
+    for (const part of parts)
+      assert.ok(part.length > 0, "a shard with nothing in it proves little");
     assert.deepEqual(parts.flat().sort(), all.map((i) => i.file).sort());
-    const bad = await runMain(["check", "fixtures", "--shard", "4/3"]);
+    const bad = await check(["--shard", "4/3"]);
     assert.equal(bad.code, 2);
   });
 
   test("--jobs 2 gives the same results as --jobs 1", async () => {
+    const tiles = join(work, "tiles");
     const one = JSON.parse(
-      (await runMain(["check", "fixtures", "--json", "--jobs", "1"])).stdout,
+      (await runMain(["check", tiles, "--json", "--jobs", "1"])).stdout,
     ) as CheckDoc;
     const two = JSON.parse(
-      (await runMain(["check", "fixtures", "--json", "--jobs", "2"])).stdout,
+      (await runMain(["check", tiles, "--json", "--jobs", "2"])).stdout,
     ) as CheckDoc;
     const strip = (d: CheckDoc) => d.images.map((i) => [i.file, i.status, i.report?.metrics]);
+    assert.equal(one.images.length, TILES);
+    // Every tile has its own metrics: a result paired with the wrong file would show.
+    assert.equal(new Set(one.images.map((i) => i.report?.metrics?.psnr)).size, TILES);
     assert.deepEqual(strip(two), strip(one));
   });
 });
@@ -162,7 +181,9 @@ describe("imgenc check: Ctrl-C", () => {
   before(async () => {
     slow = join(work, "slow");
     mkdirSync(slow, { recursive: true });
-    const png = await noisePng(900, 900);
+    // Noise is slow to compare: 30 of them take seconds, so Ctrl-C after the first line comes
+    // well before the last.
+    const png = await noisePng(500, 500);
     for (let i = 0; i < 30; i++)
       writeFileSync(join(slow, `noise-${String(i).padStart(2, "0")}.png`), png);
   });
