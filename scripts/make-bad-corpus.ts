@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
 import type { ErrorCode } from "../src/errors.js";
+import { rng } from "./random.js";
 
 export interface CorpusFile {
   name: string;
@@ -28,20 +29,8 @@ export interface CorpusOptions {
   externalUrl?: string;
 }
 
-/** mulberry32: seeded so the corpus, and so every message it produces, is the same each run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomBytes(length: number, seed: number, avoid?: number): Buffer {
-  const next = prng(seed);
+  const next = rng(seed);
   const out = Buffer.alloc(length);
   for (let i = 0; i < length; i++) {
     let byte = Math.floor(next() * 256);
@@ -126,7 +115,7 @@ function jpegScanStart(jpeg: Buffer): number {
 
 /** A smooth picture with some texture, so every format makes a file with real data to cut. */
 function picture(width: number, height: number): Buffer {
-  const next = prng(42);
+  const next = rng(42);
   const raw = Buffer.alloc(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
+import { rng } from "./random.js";
 
 // dist/scripts/make-fixtures.js -> <repo>/fixtures/
 const FIXTURES = fileURLToPath(new URL("../../fixtures/", import.meta.url));
@@ -22,18 +23,6 @@ const WHITE: Rgb = [255, 255, 255];
 const RED: Rgb = [255, 0, 0];
 const BLUE: Rgb = [0, 0, 255];
 const YELLOW: Rgb = [255, 255, 0];
-
-/** mulberry32: tiny, seedable, same sequence on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const clamp8 = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
 const smoothstep = (e0: number, e1: number, x: number): number => {
@@ -217,7 +206,7 @@ function drawThinText(
 /** Smooth lattice noise in [0, 1): the texture of grass, clouds and walls in the photo. */
 function valueNoise(seed: number, cell: number, octaves: number): (x: number, y: number) => number {
   const size = 64;
-  const rnd = prng(seed);
+  const rnd = rng(seed);
   const lattice = Float64Array.from({ length: size * size }, () => rnd());
   const at = (ix: number, iy: number) =>
     lattice[(((iy % size) + size) % size) * size + (((ix % size) + size) % size)] ?? 0;
@@ -333,7 +322,7 @@ function photo(): Canvas {
   const clouds = valueNoise(11, 48, 4);
   const grass = valueNoise(23, 6, 3);
   const hills = valueNoise(37, 80, 2);
-  const grain = prng(42);
+  const grain = rng(42);
   const horizon = (x: number) => 150 + 22 * hills(x, 0) - 8;
   const ball = { x: 118, y: 196, r: 34 };
   const box = { x: 228, y: 150, w: 92, h: 62 };
@@ -535,7 +524,7 @@ function deep16(): Uint16Array {
 function grey16(): Uint16Array {
   const W = 128;
   const H = 96;
-  const rnd = prng(61);
+  const rnd = rng(61);
   return Uint16Array.from({ length: W * H }, (_, i) => {
     const x = i % W;
     const y = Math.floor(i / W);

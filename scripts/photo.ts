@@ -3,17 +3,7 @@
  * the same RGB bytes on every platform, for benchmarks and memory measurements.
  */
 
-/** mulberry32: tiny, seedable, same sequence on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "./random.js";
 
 /** Integer hash of a pixel position: per-pixel sensor noise without a sequential PRNG. */
 function hash2(x: number, y: number, seed: number): number {
@@ -199,7 +189,7 @@ interface Octave {
  * varies by region, and mild per-pixel noise. Not noise: JPEG q75 gives a photo's PSNR.
  */
 export function paintPhoto(width: number, height: number, seed: number): Buffer {
-  const rand = prng(seed);
+  const rand = rng(seed);
   const out = Buffer.alloc(width * height * 3);
   const cloud = new ValueNoise(width, height, Math.max(24, width / 14), rand);
   const cloudDetail = new ValueNoise(width, height, Math.max(8, width / 45), rand);

@@ -8,6 +8,7 @@ import {
   DEFAULT_MAX_INPUT_BYTES,
   DEFAULT_RETRIES,
   DEFAULT_TIMEOUT_MS,
+  type RetryClock,
   type SourceOptions,
 } from "./types.js";
 
@@ -154,8 +155,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function backoff(retry: number): number {
-  return RETRY_BASE_MS * 2 ** (retry - 1) * (0.75 + Math.random() * 0.5);
+function backoff(retry: number, random: () => number): number {
+  return RETRY_BASE_MS * 2 ** (retry - 1) * (0.75 + random() * 0.5);
 }
 
 /** Names the attempt count once there was more than one, so a flaky server reads as such. */
@@ -179,6 +180,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+/** The clock a caller gave, its missing parts taken from the real one. */
+function retryClock(given: Partial<RetryClock> = {}): RetryClock {
+  return {
+    now: given.now ?? (() => performance.now()),
+    sleep: given.sleep ?? sleep,
+    random: given.random ?? Math.random,
+  };
 }
 
 interface ErrorContext {
@@ -465,7 +475,8 @@ export async function fetchUrl(
   // A plain timer (not AbortSignal.timeout) so it is cleared as soon as we are done.
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const deadlineAt = performance.now() + timeoutMs;
+  const clock = retryClock(opts.retryClock);
+  const deadlineAt = clock.now() + timeoutMs;
   const attempt = { input, timeoutMs, maxBytes, headers, signal: controller.signal };
   try {
     for (let attempts = 1; ; attempts++) {
@@ -484,9 +495,9 @@ export async function fetchUrl(
           );
           throw afterAttempts(asked, attempts);
         }
-        const wait = Math.max(backoff(attempts), retryAfterMs ?? 0);
-        if (performance.now() + wait >= deadlineAt) throw afterAttempts(error, attempts);
-        await sleep(wait, controller.signal);
+        const wait = Math.max(backoff(attempts, clock.random), retryAfterMs ?? 0);
+        if (clock.now() + wait >= deadlineAt) throw afterAttempts(error, attempts);
+        await clock.sleep(wait, controller.signal);
       }
     }
   } finally {

@@ -14,6 +14,18 @@ export interface SourceOptions {
   maxInputBytes?: number;
   /** Readable used for "-" (defaults to process.stdin at the edge; the core takes it as given). */
   stdin?: NodeJS.ReadableStream;
+  /** What the waits between URL retries run on; the real clock and Math.random unless given. */
+  retryClock?: Partial<RetryClock>;
+}
+
+/** The time and chance behind retry backoff, replaceable so its waits can be checked exactly. */
+export interface RetryClock {
+  /** Milliseconds on a monotonic clock, as performance.now(). */
+  now: () => number;
+  /** Resolves after `ms`, or at once when `signal` aborts. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** A number in [0, 1), as Math.random(): the backoff's jitter. */
+  random: () => number;
 }
 
 export interface DataUriInfo {

@@ -17,8 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import sharp from "sharp";
-import { BIN, fixture, ROOT, runCli, runMain } from "../helpers/cli.js";
-import { noisePng } from "../helpers/images.js";
+import { BIN, fixture, ROOT, runMain } from "../helpers/cli.js";
+import { noise, noisePng } from "../helpers/images.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
 
 interface CheckDoc {
@@ -46,9 +46,21 @@ before(() => {
   writeFileSync(join(set, "broken.png"), "<!DOCTYPE html><p>502</p>");
 });
 
+/** Six small images, each its own noise: each has its own metrics, and shards are cheap. */
+const TILES = 6;
+before(async () => {
+  mkdirSync(join(work, "tiles"));
+  for (let i = 0; i < TILES; i++) {
+    const raw = noise(48, 32, 3, i + 1);
+    await sharp(raw, { raw: { width: 48, height: 32, channels: 3 } })
+      .png()
+      .toFile(join(work, "tiles", `tile-${i}.png`));
+  }
+});
+
 describe("imgenc check", () => {
   test("a folder: every image found, one unreadable, exit 1; the others still reported", async () => {
-    const result = await runCli(["check", set, "--json"]);
+    const result = await runMain(["check", set, "--json"]);
     assert.equal(result.code, 1, result.stderr);
     const doc = JSON.parse(result.stdout) as CheckDoc;
     assert.equal(doc.schemaVersion, 1);
@@ -69,7 +81,7 @@ describe("imgenc check", () => {
 
   test("gates from flags: exit 1 names the failing image; worst first in the table", async () => {
     const files = [join(set, "photo.png"), join(set, "nested", "text.png")];
-    const result = await runCli(["check", ...files, "--min-psnr", "30"]);
+    const result = await runMain(["check", ...files, "--min-psnr", "30"]);
     assert.equal(result.code, 1);
     const lines = result.stdout.split("\n");
     assert.match(lines[1] ?? "", /FAIL\s+.*text\.png\s+19\.\d\d dB.*--min-psnr/);
@@ -77,7 +89,7 @@ describe("imgenc check", () => {
     assert.match(result.stdout, /failed: 1 of 2 images \(1 failed a gate, 0 unreadable\)/);
     assert.ok(!result.stderr.includes("\r"), "no progress bar when stderr is not a TTY");
     assert.ok(!result.stdout.includes("\u001b["), "no colour in CI logs");
-    const pass = await runCli(["check", ...files, "--min-psnr", "15"]);
+    const pass = await runMain(["check", ...files, "--min-psnr", "15"]);
     assert.equal(pass.code, 0);
     assert.match(pass.stdout, /passed: 2 images/);
   });
@@ -94,10 +106,10 @@ describe("imgenc check", () => {
         overrides: [{ files: "screens/**", subsampling: "4:4:4", minPsnr: 20 }],
       }),
     );
-    const result = await runCli(["check", ".", "--json"], { cwd: dir });
+    const result = await runMain(["check", ".", "--json"], { cwd: dir });
     const doc = JSON.parse(result.stdout) as CheckDoc;
     assert.equal(result.code, 0, JSON.stringify(doc.images.map((i) => i.report?.gates)));
-    const flagged = await runCli(["check", ".", "--min-psnr", "45", "--json"], { cwd: dir });
+    const flagged = await runMain(["check", ".", "--min-psnr", "45", "--json"], { cwd: dir });
     assert.equal(flagged.code, 1, "--min-psnr 45 on the command line beats the config");
   });
 
@@ -106,7 +118,7 @@ describe("imgenc check", () => {
     mkdirSync(dir, { recursive: true });
     copyFileSync(fixture("photo.png"), join(dir, "photo.png"));
     writeFileSync(join(dir, "imgenc.config.json"), JSON.stringify({ minSsim: "high" }));
-    const result = await runCli(["check", "."], { cwd: dir });
+    const result = await runMain(["check", "."], { cwd: dir });
     assert.equal(result.code, 2);
     assert.equal(result.stdout, "");
     assert.equal(
@@ -117,7 +129,7 @@ describe("imgenc check", () => {
 
   test("--jsonl streams one line per image; --junit writes one testcase per image", async () => {
     const junit = join(work, "junit.xml");
-    const result = await runCli(["check", set, "--jsonl", "--min-psnr", "30", "--junit", junit]);
+    const result = await runMain(["check", set, "--jsonl", "--min-psnr", "30", "--junit", junit]);
     const lines = result.stdout.trim().split("\n");
     assert.equal(lines.length, 3);
     for (const line of lines) assert.ok(JSON.parse(line).file);
@@ -132,27 +144,34 @@ describe("imgenc check", () => {
   });
 
   test("--shard splits the run into disjoint parts that add up to the whole", async () => {
-    const all = (JSON.parse((await runCli(["check", "fixtures", "--json"])).stdout) as CheckDoc)
-      .images;
+    const check = (args: string[]) => runMain(["check", "tiles", ...args], { cwd: work });
+    const all = (JSON.parse((await check(["--json"])).stdout) as CheckDoc).images;
+    assert.equal(all.length, TILES);
     const parts = await Promise.all(
       ["1/3", "2/3", "3/3"].map(async (s) => {
-        const r = await runCli(["check", "fixtures", "--json", "--shard", s]);
+        const r = await check(["--json", "--shard", s]);
         return (JSON.parse(r.stdout) as CheckDoc).images.map((i) => i.file);
       }),
     );
+    for (const part of parts)
+      assert.ok(part.length > 0, "a shard with nothing in it proves little");
     assert.deepEqual(parts.flat().sort(), all.map((i) => i.file).sort());
-    const bad = await runCli(["check", "fixtures", "--shard", "4/3"]);
+    const bad = await check(["--shard", "4/3"]);
     assert.equal(bad.code, 2);
   });
 
   test("--jobs 2 gives the same results as --jobs 1", async () => {
+    const tiles = join(work, "tiles");
     const one = JSON.parse(
-      (await runCli(["check", "fixtures", "--json", "--jobs", "1"])).stdout,
+      (await runMain(["check", tiles, "--json", "--jobs", "1"])).stdout,
     ) as CheckDoc;
     const two = JSON.parse(
-      (await runCli(["check", "fixtures", "--json", "--jobs", "2"])).stdout,
+      (await runMain(["check", tiles, "--json", "--jobs", "2"])).stdout,
     ) as CheckDoc;
     const strip = (d: CheckDoc) => d.images.map((i) => [i.file, i.status, i.report?.metrics]);
+    assert.equal(one.images.length, TILES);
+    // Every tile has its own metrics: a result paired with the wrong file would show.
+    assert.equal(new Set(one.images.map((i) => i.report?.metrics?.psnr)).size, TILES);
     assert.deepEqual(strip(two), strip(one));
   });
 });
@@ -162,7 +181,9 @@ describe("imgenc check: Ctrl-C", () => {
   before(async () => {
     slow = join(work, "slow");
     mkdirSync(slow, { recursive: true });
-    const png = await noisePng(900, 900);
+    // Noise is slow to compare: 30 of them take seconds, so Ctrl-C after the first line comes
+    // well before the last.
+    const png = await noisePng(500, 500);
     for (let i = 0; i < 30; i++)
       writeFileSync(join(slow, `noise-${String(i).padStart(2, "0")}.png`), png);
   });
@@ -185,36 +206,23 @@ describe("imgenc check: Ctrl-C", () => {
     const lines = stdout.trim().split("\n");
     assert.ok(lines.length >= 1 && lines.length < 30, `${lines.length} images reported`);
 
-    const human = spawn(process.execPath, [BIN, "check", slow, "--jobs", "1"], { cwd: ROOT });
-    let text = "";
-    human.stdout.on("data", (chunk: Buffer) => {
-      text += chunk;
+    // The table has no line per image to wait for: the progress bar a terminal shows does.
+    const human = await runMain(["check", slow, "--jobs", "1"], {
+      stderrTTY: true,
+      interruptWhen: ({ stderr }) => stderr.length > 0,
     });
-    setTimeout(() => human.kill("SIGINT"), 1500);
-    const humanCode = await new Promise<number | null>((resolve) => human.on("close", resolve));
-    assert.equal(humanCode, 130);
-    assert.match(text, /interrupted: partial results/);
+    assert.equal(human.code, 130);
+    assert.match(human.stdout, /interrupted: partial results/);
   });
 
   test("a JUnit file written after Ctrl-C is not a green suite: it names the images not run", {
     skip: skipUnlessPython([]),
   }, async () => {
     const junit = join(work, "interrupted.xml");
-    const child = spawn(
-      process.execPath,
-      [BIN, "check", slow, "--jobs", "1", "--jsonl", "--junit", junit],
-      { cwd: ROOT },
+    const { code, stdout } = await runMain(
+      ["check", slow, "--jobs", "1", "--jsonl", "--junit", junit],
+      { interruptWhen: ({ stdout }) => stdout.includes("\n") },
     );
-    let stdout = "";
-    let interrupted = false;
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk;
-      if (!interrupted && stdout.includes("\n")) {
-        interrupted = true;
-        child.kill("SIGINT");
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     assert.equal(code, 130);
     const done = stdout
       .trim()
@@ -252,7 +260,7 @@ print(json.dumps({"suite": dict(suite.attrib), "cases": cases}))`,
 describe("--report", () => {
   test("check and compare write one self-contained HTML file", async () => {
     const page = join(work, "check.html");
-    const result = await runCli(["check", set, "--report", page, "--min-psnr", "30"]);
+    const result = await runMain(["check", set, "--report", page, "--min-psnr", "30"]);
     assert.equal(result.code, 1);
     const html = readFileSync(page, "utf8");
     assert.match(html, /^<!doctype html>/i);
@@ -260,7 +268,7 @@ describe("--report", () => {
     assert.ok(!/\b(src|href)="https?:/.test(html), "no network references");
     assert.match(html, /id="imgenc-data"/);
     const single = join(work, "compare.html");
-    assert.equal((await runCli(["compare", fixture("photo.png"), "--report", single])).code, 0);
+    assert.equal((await runMain(["compare", fixture("photo.png"), "--report", single])).code, 0);
     assert.equal(readFileSync(single, "utf8").match(/<img /g)?.length, 3);
   });
 });

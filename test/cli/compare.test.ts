@@ -49,7 +49,7 @@ interface JsonReport {
 }
 
 async function json(args: string[], input?: Buffer | string): Promise<JsonReport> {
-  const result = await runCli([...args, "--json"], input === undefined ? {} : { input });
+  const result = await runMain([...args, "--json"], input === undefined ? {} : { input });
   assert.equal(result.stderr, "");
   return JSON.parse(result.stdout) as JsonReport;
 }
@@ -66,7 +66,7 @@ async function rawRgb(bytes: Buffer): Promise<Buffer> {
 
 describe("imgenc compare <source>", () => {
   test("prints a plain report with every metric and exits 0", async () => {
-    const result = await runCli(["compare", PHOTO]);
+    const result = await runMain(["compare", PHOTO]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, "");
     for (const word of [
@@ -85,9 +85,9 @@ describe("imgenc compare <source>", () => {
   });
 
   test("colour follows FORCE_COLOR, and NO_COLOR wins over it", async () => {
-    const forced = await runCli(["compare", TEXT], { env: { FORCE_COLOR: "1" } });
+    const forced = await runMain(["compare", TEXT], { env: { FORCE_COLOR: "1" } });
     assert.ok(forced.stdout.includes(ESC));
-    const both = await runCli(["compare", TEXT], { env: { FORCE_COLOR: "1", NO_COLOR: "1" } });
+    const both = await runMain(["compare", TEXT], { env: { FORCE_COLOR: "1", NO_COLOR: "1" } });
     assert.ok(!both.stdout.includes(ESC));
   });
 
@@ -115,7 +115,7 @@ describe("imgenc compare <source>", () => {
       ["lossless", lossless],
       ["lossy", lossy],
     ] as const) {
-      const emitted = await runCli(["compare", PHOTO, "--emit", role]);
+      const emitted = await runMain(["compare", PHOTO, "--emit", role]);
       assert.equal(emitted.code, 0);
       assert.equal(emitted.stdout.length, payload.dataUriLength + 1, `${role} data URI length`);
       const { mime, bytes } = decodeDataUri(emitted.stdout);
@@ -127,9 +127,9 @@ describe("imgenc compare <source>", () => {
 
   test("the emitted lossless PNG holds exactly the source pixels; the JPEG does not", async () => {
     const source = await rawRgb(readFileSync(PHOTO));
-    const png = decodeDataUri((await runCli(["compare", PHOTO, "--emit", "lossless"])).stdout);
+    const png = decodeDataUri((await runMain(["compare", PHOTO, "--emit", "lossless"])).stdout);
     assert.ok((await rawRgb(png.bytes)).equals(source));
-    const jpeg = decodeDataUri((await runCli(["compare", PHOTO, "--emit", "lossy"])).stdout);
+    const jpeg = decodeDataUri((await runMain(["compare", PHOTO, "--emit", "lossy"])).stdout);
     assert.ok(!(await rawRgb(jpeg.bytes)).equals(source));
   });
 
@@ -139,7 +139,7 @@ describe("imgenc compare <source>", () => {
     assert.equal(report.payloads[0]?.mime, "image/jpeg");
     assert.equal(report.payloads[0]?.bytes, statSync(jpegSource).size);
     const emitted = decodeDataUri(
-      (await runCli(["compare", jpegSource, "--lossless", "original", "--emit", "lossless"]))
+      (await runMain(["compare", jpegSource, "--lossless", "original", "--emit", "lossless"]))
         .stdout,
     );
     assert.ok(emitted.bytes.equals(readFileSync(jpegSource)));
@@ -159,7 +159,7 @@ describe("imgenc compare <source>", () => {
   test("gates: exit 1 when one fails, 0 when all pass, each reported with value and limit", async () => {
     const report = await json(["compare", PHOTO]);
     const psnr = report.metrics?.psnr ?? 0;
-    const pass = await runCli([
+    const pass = await runMain([
       "compare",
       PHOTO,
       "--min-psnr",
@@ -171,7 +171,7 @@ describe("imgenc compare <source>", () => {
     ]);
     assert.equal(pass.code, 0, pass.stdout);
     assert.match(pass.stdout, /passed: 3 of 3 gates/);
-    const fail = await runCli(["compare", PHOTO, "--min-psnr", String(Math.ceil(psnr)), "--json"]);
+    const fail = await runMain(["compare", PHOTO, "--min-psnr", String(Math.ceil(psnr)), "--json"]);
     assert.equal(fail.code, 1);
     const gate = (JSON.parse(fail.stdout) as JsonReport).gates[0];
     assert.deepEqual(gate, {
@@ -183,13 +183,13 @@ describe("imgenc compare <source>", () => {
     });
     const mismatch = await json(["compare", PHOTO, "--max-mismatch", "0"]);
     assert.equal(mismatch.passed, (mismatch.metrics?.mismatchedPixels ?? 0) === 0);
-    const count = await runCli(["compare", PHOTO, "--max-mismatch", "0"]);
+    const count = await runMain(["compare", PHOTO, "--max-mismatch", "0"]);
     assert.equal(count.code, mismatch.passed ? 0 : 1);
   });
 
   test("--diff writes pixelmatch's diff image at the source size", async () => {
     const out = join(work, "diff.png");
-    const result = await runCli(["compare", TEXT, "--diff", out]);
+    const result = await runMain(["compare", TEXT, "--diff", out]);
     assert.equal(result.code, 0, result.stderr);
     const meta = await sharp(out).metadata();
     const src = await sharp(TEXT).metadata();
@@ -200,18 +200,19 @@ describe("imgenc compare <source>", () => {
   test("--diff never overwrites an input and needs an existing folder", async () => {
     const input = join(work, "input.png");
     writeFileSync(input, readFileSync(TEXT));
-    const onto = await runCli(["compare", input, "--diff", input]);
+    const onto = await runMain(["compare", input, "--diff", input]);
     assert.equal(onto.code, 2);
     assert.match(onto.stderr, /refusing to overwrite the input/);
     assert.ok(readFileSync(input).equals(readFileSync(TEXT)), "input untouched");
-    const missing = await runCli(["compare", TEXT, "--diff", join(work, "no/such/dir/d.png")]);
+    const missing = await runMain(["compare", TEXT, "--diff", join(work, "no/such/dir/d.png")]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /does not exist/);
   });
 
   test("large output on a pipe arrives whole", async () => {
-    // A noisy 1500x1500 image: the PNG data URI is several megabytes.
-    const size = 1500;
+    // A noisy 1024x1024 image: noise does not compress, so the PNG data URI is over 4 MB. It
+    // goes through a real pipe, from a real process.
+    const size = 1024;
     const path = join(work, "noise.png");
     writeFileSync(path, await noisePng(size, size));
     const report = await json(["compare", path, "--threshold", "0.05"]);
@@ -230,14 +231,14 @@ describe("imgenc compare <a> <b>", () => {
     assert.equal(report.metrics?.psnr, null);
     assert.equal(report.metrics?.changedPixels, 0);
     assert.equal(report.metrics?.ssim, 1);
-    const text = await runCli(["compare", PHOTO, PHOTO, "--min-psnr", "60"]);
+    const text = await runMain(["compare", PHOTO, PHOTO, "--min-psnr", "60"]);
     assert.equal(text.code, 0);
     assert.match(text.stdout, /identical/);
   });
 
   test("a file against the data URI a client made from it, read from stdin", async () => {
     const single = await json(["compare", PHOTO]);
-    const uri = (await runCli(["compare", PHOTO, "--emit", "lossy"])).stdout;
+    const uri = (await runMain(["compare", PHOTO, "--emit", "lossy"])).stdout;
     const pair = await json(["compare", PHOTO, "-"], uri);
     assert.equal(pair.sources[1]?.kind, "stdin");
     assert.equal(pair.payloads[1]?.mime, "image/jpeg");
@@ -251,13 +252,13 @@ describe("imgenc compare <a> <b>", () => {
       report.findings.map((f) => f.code),
       ["dimensions-differ"],
     );
-    const gated = await runCli(["compare", PHOTO, TEXT, "--min-psnr", "30"]);
+    const gated = await runMain(["compare", PHOTO, TEXT, "--min-psnr", "30"]);
     assert.equal(gated.code, 1);
     assert.match(gated.stdout, /different dimensions/);
   });
 
   test("single-source options are refused with two sources", async () => {
-    const result = await runCli(["compare", PHOTO, PHOTO, "--quality", "90"]);
+    const result = await runMain(["compare", PHOTO, PHOTO, "--quality", "90"]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--quality applies to one source/);
   });
@@ -297,21 +298,20 @@ describe("imgenc compare: sources over HTTP", () => {
   });
 
   test("404 is exit 2 with the status named in one line", async () => {
-    const result = await runCli(["compare", `${base}/missing.png`]);
+    const result = await runMain(["compare", `${base}/missing.png`]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /^imgenc: http:\/\/127\.0\.0\.1:\d+\/missing\.png: .*404.*\n$/);
   });
 
   test("a server that never answers ends at --timeout", async () => {
-    const started = Date.now();
-    const result = await runCli(["compare", `${base}/silent`, "--timeout", "0.5"]);
+    const result = await runMain(["compare", `${base}/silent`, "--timeout", "0.5"]);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /timed out/);
-    assert.ok(Date.now() - started < 10_000);
+    // The deadline given, not the 30 s default, is the one that ended it.
+    assert.match(result.stderr, /timed out after 0\.5 s/);
   });
 
   test("a body over --max-input-bytes is refused", async () => {
-    const result = await runCli(["compare", `${base}/photo.png`, "--max-input-bytes", "10k"]);
+    const result = await runMain(["compare", `${base}/photo.png`, "--max-input-bytes", "10k"]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /limit/);
   });
@@ -324,7 +324,7 @@ describe("imgenc compare: bad input and usage", () => {
   };
 
   test("a missing file", async () => {
-    const result = await runCli(["compare", "no-such-file.png"]);
+    const result = await runMain(["compare", "no-such-file.png"]);
     assert.equal(result.code, 2);
     oneLine(result.stderr);
     assert.match(result.stderr, /no-such-file\.png/);
@@ -333,7 +333,7 @@ describe("imgenc compare: bad input and usage", () => {
   test("bytes that are not an image", async () => {
     const path = join(work, "page.png");
     writeFileSync(path, "<!DOCTYPE html><html><body>502 Bad Gateway</body></html>");
-    const result = await runCli(["compare", path]);
+    const result = await runMain(["compare", path]);
     assert.equal(result.code, 2);
     oneLine(result.stderr);
     assert.match(result.stderr, /page\.png: .*HTML/);
@@ -342,7 +342,7 @@ describe("imgenc compare: bad input and usage", () => {
   test("--debug adds the stack trace", async () => {
     const path = join(work, "junk.bin");
     writeFileSync(path, "junk junk junk");
-    const result = await runCli(["compare", path, "--debug"]);
+    const result = await runMain(["compare", path, "--debug"]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /\n\s+at /);
   });
@@ -447,7 +447,7 @@ describe("imgenc compare: bad input and usage", () => {
   });
 
   test("--emit with --json is refused", async () => {
-    const result = await runCli(["compare", PHOTO, "--emit", "lossy", "--json"]);
+    const result = await runMain(["compare", PHOTO, "--emit", "lossy", "--json"]);
     assert.equal(result.code, 2);
     oneLine(result.stderr);
   });
@@ -464,7 +464,7 @@ describe("imgenc compare: bad input and usage", () => {
 
 describe("imgenc compare: data-URI sources are linted", () => {
   test("a client's data URI without a subtype is reported with its source", async () => {
-    const uri = (await runCli(["compare", PHOTO, "--emit", "lossy"])).stdout.replace(
+    const uri = (await runMain(["compare", PHOTO, "--emit", "lossy"])).stdout.replace(
       "data:image/jpeg;",
       "data:image;",
     );

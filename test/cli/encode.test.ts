@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import sharp from "sharp";
-import { BIN, fixture, ROOT, runCli } from "../helpers/cli.js";
+import { BIN, fixture, ROOT, runMain } from "../helpers/cli.js";
 import { noisePng } from "../helpers/images.js";
 
 const PHOTO = fixture("photo.png");
@@ -23,7 +23,7 @@ async function pixels(bytes: Buffer): Promise<Buffer> {
 
 describe("imgenc encode", () => {
   test("default: one PNG data URI holding exactly the source pixels, nothing on stderr", async () => {
-    const result = await runCli(["encode", PHOTO]);
+    const result = await runMain(["encode", PHOTO]);
     assert.equal(result.code, 0);
     assert.equal(result.stderr, "");
     const { mime, bytes } = dataUri(result.stdout);
@@ -32,48 +32,48 @@ describe("imgenc encode", () => {
   });
 
   test("--lossy is the Pillow-default JPEG that compare measures", async () => {
-    const encoded = await runCli(["encode", PHOTO, "--lossy"]);
-    const emitted = await runCli(["compare", PHOTO, "--emit", "lossy"]);
+    const encoded = await runMain(["encode", PHOTO, "--lossy"]);
+    const emitted = await runMain(["compare", PHOTO, "--emit", "lossy"]);
     assert.equal(dataUri(encoded.stdout).mime, "image/jpeg");
     assert.equal(encoded.stdout, emitted.stdout);
   });
 
   test("--format and --quality choose other encodings", async () => {
-    const webp = dataUri((await runCli(["encode", PHOTO, "--format", "webp", "-q", "50"])).stdout);
+    const webp = dataUri((await runMain(["encode", PHOTO, "--format", "webp", "-q", "50"])).stdout);
     assert.equal(webp.mime, "image/webp");
     assert.equal((await sharp(webp.bytes).metadata()).format, "webp");
-    const q90 = dataUri((await runCli(["encode", PHOTO, "--format", "jpeg", "-q", "90"])).stdout);
-    const q75 = dataUri((await runCli(["encode", PHOTO, "--lossy"])).stdout);
+    const q90 = dataUri((await runMain(["encode", PHOTO, "--format", "jpeg", "-q", "90"])).stdout);
+    const q75 = dataUri((await runMain(["encode", PHOTO, "--lossy"])).stdout);
     assert.ok(q90.bytes.length > q75.bytes.length);
   });
 
   test("--lossless original keeps API formats byte for byte and refuses others", async () => {
     const jpeg = fixture("photo.jpg");
-    const kept = dataUri((await runCli(["encode", jpeg, "--lossless", "original"])).stdout);
+    const kept = dataUri((await runMain(["encode", jpeg, "--lossless", "original"])).stdout);
     assert.equal(kept.mime, "image/jpeg");
     assert.ok(kept.bytes.equals(readFileSync(jpeg)));
     const tiff = join(work, "photo.tiff");
     writeFileSync(tiff, await sharp(PHOTO).tiff().toBuffer());
-    const refused = await runCli(["encode", tiff, "--lossless", "original"]);
+    const refused = await runMain(["encode", tiff, "--lossless", "original"]);
     assert.equal(refused.code, 2);
     assert.equal(refused.stdout, "");
     assert.match(refused.stderr, /photo\.tiff: .*TIFF.*PNG, JPEG, WebP, GIF/);
   });
 
   test("--base64 prints bare base64", async () => {
-    const result = await runCli(["encode", PHOTO, "--base64"]);
+    const result = await runMain(["encode", PHOTO, "--base64"]);
     assert.match(result.stdout, /^[A-Za-z0-9+/]+=*\n$/);
-    const uri = await runCli(["encode", PHOTO]);
+    const uri = await runMain(["encode", PHOTO]);
     assert.equal(`data:image/png;base64,${result.stdout}`, uri.stdout);
   });
 
   test("--request prints the content part each API expects", async () => {
-    const openai = JSON.parse((await runCli(["encode", PHOTO, "--request", "openai"])).stdout);
+    const openai = JSON.parse((await runMain(["encode", PHOTO, "--request", "openai"])).stdout);
     assert.deepEqual(Object.keys(openai), ["type", "image_url"]);
     assert.equal(openai.type, "image_url");
     assert.match(openai.image_url.url, /^data:image\/png;base64,iVBOR/);
     const anthropic = JSON.parse(
-      (await runCli(["encode", PHOTO, "--lossy", "--request", "anthropic"])).stdout,
+      (await runMain(["encode", PHOTO, "--lossy", "--request", "anthropic"])).stdout,
     );
     assert.equal(anthropic.type, "image");
     assert.deepEqual(Object.keys(anthropic.source), ["type", "media_type", "data"]);
@@ -87,13 +87,13 @@ describe("imgenc encode", () => {
 
   test("-o writes the same text to a file and never onto the input", async () => {
     const out = join(work, "uri.txt");
-    const result = await runCli(["encode", PHOTO, "-o", out]);
+    const result = await runMain(["encode", PHOTO, "-o", out]);
     assert.equal(result.code, 0);
     assert.equal(result.stdout, "");
-    assert.equal(readFileSync(out, "utf8"), (await runCli(["encode", PHOTO])).stdout);
+    assert.equal(readFileSync(out, "utf8"), (await runMain(["encode", PHOTO])).stdout);
     const input = join(work, "input.png");
     writeFileSync(input, readFileSync(PHOTO));
-    const onto = await runCli(["encode", input, "-o", input]);
+    const onto = await runMain(["encode", input, "-o", input]);
     assert.equal(onto.code, 2);
     assert.ok(readFileSync(input).equals(readFileSync(PHOTO)));
   });
@@ -105,7 +105,7 @@ describe("imgenc encode", () => {
       ["--base64", "--request", "openai"],
       ["--request", "gemini"],
     ]) {
-      const result = await runCli(["encode", PHOTO, ...args]);
+      const result = await runMain(["encode", PHOTO, ...args]);
       assert.equal(result.code, 2, args.join(" "));
       assert.equal(result.stdout, "");
     }
@@ -114,21 +114,21 @@ describe("imgenc encode", () => {
 
 describe("imgenc encode budgets", () => {
   test("--max-side shrinks the long side and says so; never enlarges", async () => {
-    const result = await runCli(["encode", PHOTO, "--max-side", "100"]);
+    const result = await runMain(["encode", PHOTO, "--max-side", "100"]);
     assert.equal(result.code, 0);
     const meta = await sharp(dataUri(result.stdout).bytes).metadata();
     assert.deepEqual([meta.width, meta.height], [100, 67]);
     assert.match(result.stderr, /resized 384x256 to 100x67/);
-    const larger = await runCli(["encode", PHOTO, "--max-side", "1000"]);
+    const larger = await runMain(["encode", PHOTO, "--max-side", "1000"]);
     assert.equal(larger.stderr, "");
     const same = await sharp(dataUri(larger.stdout).bytes).metadata();
     assert.deepEqual([same.width, same.height], [384, 256]);
   });
 
   test("--max-bytes lowers a JPEG's quality before shrinking it", async () => {
-    const full = dataUri((await runCli(["encode", PHOTO, "--lossy"])).stdout);
+    const full = dataUri((await runMain(["encode", PHOTO, "--lossy"])).stdout);
     const limit = Math.floor(full.bytes.length * 0.8);
-    const result = await runCli(["encode", PHOTO, "--lossy", "--max-bytes", String(limit)]);
+    const result = await runMain(["encode", PHOTO, "--lossy", "--max-bytes", String(limit)]);
     assert.equal(result.code, 0, result.stderr);
     const fitted = dataUri(result.stdout);
     assert.ok(fitted.bytes.length <= limit, `${fitted.bytes.length} > ${limit}`);
@@ -138,7 +138,7 @@ describe("imgenc encode budgets", () => {
   });
 
   test("--max-bytes shrinks a PNG until it fits", async () => {
-    const result = await runCli(["encode", PHOTO, "--max-bytes", "20000"]);
+    const result = await runMain(["encode", PHOTO, "--max-bytes", "20000"]);
     assert.equal(result.code, 0, result.stderr);
     const fitted = dataUri(result.stdout);
     assert.ok(fitted.bytes.length <= 20000);
@@ -148,11 +148,11 @@ describe("imgenc encode budgets", () => {
   });
 
   test("a budget that cannot be met is exit 2 with a clear line", async () => {
-    const result = await runCli(["encode", PHOTO, "--lossy", "--max-bytes", "100"]);
+    const result = await runMain(["encode", PHOTO, "--lossy", "--max-bytes", "100"]);
     assert.equal(result.code, 2);
     assert.equal(result.stdout, "");
     assert.match(result.stderr, /^imgenc: .*photo\.png: cannot fit in 100 bytes/);
-    const original = await runCli(["encode", PHOTO, "--lossless", "original", "--max-side", "10"]);
+    const original = await runMain(["encode", PHOTO, "--lossless", "original", "--max-side", "10"]);
     assert.equal(original.code, 2);
     assert.match(original.stderr, /drop --lossless original/);
   });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
-import { fixture, runCli } from "../helpers/cli.js";
+import { fixture, runMain } from "../helpers/cli.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
 
 const work = mkdtempSync(join(tmpdir(), "imgenc-inspect-"));
@@ -41,7 +41,7 @@ interface Report {
 }
 
 async function inspectJson(spec: string, input?: string | Buffer) {
-  const result = await runCli(["inspect", spec, "--json"], input === undefined ? {} : { input });
+  const result = await runMain(["inspect", spec, "--json"], input === undefined ? {} : { input });
   assert.equal(result.stderr, "");
   return { code: result.code, report: JSON.parse(result.stdout) as Report };
 }
@@ -160,7 +160,7 @@ frames[0].save(sys.argv[2] + "/anim.gif", save_all=True, append_images=frames[1:
 
   test("a file that is not an image cannot be read: exit 2, one line", async () => {
     const path = write("error-page.png", Buffer.from("<!DOCTYPE html><title>404</title>"));
-    const result = await runCli(["inspect", path]);
+    const result = await runMain(["inspect", path]);
     assert.equal(result.code, 2);
     assert.equal(result.stdout, "");
     assert.match(result.stderr, /^imgenc: .*error-page\.png: .*HTML.*\n$/);
@@ -240,7 +240,7 @@ describe("imgenc inspect: data URIs", () => {
   });
 
   test("the terminal report names each finding with its code", async () => {
-    const result = await runCli(["inspect", `data:image;base64,${png.toString("base64")}`]);
+    const result = await runMain(["inspect", `data:image;base64,${png.toString("base64")}`]);
     assert.equal(result.code, 0);
     assert.match(result.stdout, /findings\n.*\[missing-subtype\]/);
   });

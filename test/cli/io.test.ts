@@ -51,8 +51,10 @@ describe("stdout: a write that fails is exit 2 and one line, never a silent pref
     ];
     const fd = openSync("/dev/full", "w");
     try {
-      for (const args of commands) {
-        const result = await runCliOnFds(args, { stdout: fd });
+      // Separate processes: they can all run at once.
+      const results = await Promise.all(commands.map((args) => runCliOnFds(args, { stdout: fd })));
+      for (const [i, result] of results.entries()) {
+        const args = commands[i] as string[];
         assert.equal(result.stderr, NO_SPACE, args.join(" "));
         assert.equal(result.code, 2, args.join(" "));
       }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import sharp from "sharp";
-import { fixture, runCli } from "../helpers/cli.js";
+import { fixture, runMain } from "../helpers/cli.js";
 import { noisePng } from "../helpers/images.js";
 
 const work = mkdtempSync(join(tmpdir(), "imgenc-model-"));
@@ -17,7 +17,7 @@ function dataUriBytes(stdout: string): Buffer {
 
 describe("--model", () => {
   test("compare reports the plan, tokens and metrics at the model's size", async () => {
-    const result = await runCli([
+    const result = await runMain([
       "compare",
       fixture("text-and-lines.png"),
       "--model",
@@ -40,7 +40,7 @@ describe("--model", () => {
     // Pixel-level noise: JPEG mangles every pixel, and a 3x downscale averages most of it out.
     const path = join(work, "noise.png");
     writeFileSync(path, await noisePng(1536, 1024));
-    const result = await runCli([
+    const result = await runMain([
       "compare",
       path,
       "--model",
@@ -53,7 +53,14 @@ describe("--model", () => {
     assert.equal(report.model.hidesLoss, true, report.model.summary);
     assert.ok(report.model.metrics.psnr - report.metrics.psnr >= 3);
     assert.match(report.model.summary, /hides/);
-    const text = await runCli(["compare", path, "--model", "qwen2.5-vl", "--max-pixels", "200704"]);
+    const text = await runMain([
+      "compare",
+      path,
+      "--model",
+      "qwen2.5-vl",
+      "--max-pixels",
+      "200704",
+    ]);
     assert.match(text.stdout, /what qwen2\.5-vl sees/);
     assert.match(text.stdout, /hides .*JPEG loss/);
   });
@@ -66,7 +73,7 @@ describe("--model", () => {
         .png()
         .toBuffer(),
     );
-    const result = await runCli(["compare", path, "--model", "qwen2-vl", "--json"]);
+    const result = await runMain(["compare", path, "--model", "qwen2-vl", "--json"]);
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout);
     assert.match(report.model.plan.error, /aspect ratio/);
@@ -82,7 +89,7 @@ describe("--model", () => {
       ["claude", null, 132],
     ];
     for (const [model, resized, tokens] of cases) {
-      const result = await runCli(["inspect", fixture("photo.png"), "--model", model, "--json"]);
+      const result = await runMain(["inspect", fixture("photo.png"), "--model", model, "--json"]);
       const report = JSON.parse(result.stdout);
       assert.deepEqual(report.model.resized, resized, model);
       assert.equal(report.model.tokens, tokens, model);
@@ -107,7 +114,7 @@ describe("encode --model-view", () => {
         .png()
         .toBuffer(),
     );
-    const result = await runCli(["encode", path, "--model-view", "qwen2.5-vl"]);
+    const result = await runMain(["encode", path, "--model-view", "qwen2.5-vl"]);
     assert.equal(result.code, 0, result.stderr);
     const png = dataUriBytes(result.stdout);
     const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -121,7 +128,7 @@ describe("encode --model-view", () => {
   });
 
   test("cannot be combined with other encodings", async () => {
-    const result = await runCli([
+    const result = await runMain([
       "encode",
       fixture("photo.png"),
       "--model-view",

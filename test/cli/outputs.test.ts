@@ -23,7 +23,7 @@ import { basename, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { type OutputData, removeTemporaryFiles, writeFileAtomic } from "../../src/cli/output.js";
-import { BIN, fixture, ROOT, runCli, runMain } from "../helpers/cli.js";
+import { BIN, fixture, ROOT, runMain } from "../helpers/cli.js";
 import { fill, mountTmpfs, runCliOnFds, skipUnless, tmpfsMissing } from "../helpers/filesystem.js";
 
 const work = mkdtempSync(join(tmpdir(), "imgenc-outputs-"));
@@ -51,12 +51,12 @@ describe("outputs: every written file goes through writeFileAtomic", () => {
   test("encode -o and compare --diff succeed and leave only their file", async () => {
     const { dir, input } = folderWithInput();
     const out = join(dir, "out.txt");
-    const encoded = await runCli(["encode", input, "-o", out]);
+    const encoded = await runMain(["encode", input, "-o", out]);
     assert.equal(encoded.code, 0, encoded.stderr);
     assert.equal(encoded.stdout, "");
     assert.match(readFileSync(out, "utf8"), /^data:image\/png;base64,/);
     const diff = join(dir, "diff.png");
-    const compared = await runCli(["compare", input, "--diff", diff]);
+    const compared = await runMain(["compare", input, "--diff", diff]);
     assert.equal(compared.code, 0, compared.stderr);
     assert.deepEqual(readdirSync(dir).sort(), ["diff.png", "in.png", "out.txt"]);
   });
@@ -68,7 +68,7 @@ describe("outputs: every written file goes through writeFileAtomic", () => {
       ["encode", input, "-o", join(missing, "out.txt")],
       ["compare", input, "--diff", join(missing, "diff.png")],
     ]) {
-      const result = await runCli(args);
+      const result = await runMain(args);
       assert.equal(result.code, 2);
       assert.equal(result.stdout, "");
       assertOneLine(result.stderr);
@@ -96,7 +96,7 @@ describe("outputs: every written file goes through writeFileAtomic", () => {
       { args: ["compare", other, input, "--diff", input], output: input },
     ];
     for (const { args, output } of cases) {
-      const result = await runCli(args, { cwd: dir });
+      const result = await runMain(args, { cwd: dir });
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
       assert.equal(result.stdout, "");
       assertOneLine(result.stderr);
@@ -108,7 +108,7 @@ describe("outputs: every written file goes through writeFileAtomic", () => {
       );
     }
     // The relative spelling of the same file is caught too, and both spellings are shown.
-    const relative = await runCli(["encode", "./in.png", "-o", "in.png"], { cwd: dir });
+    const relative = await runMain(["encode", "./in.png", "-o", "in.png"], { cwd: dir });
     assert.equal(relative.stderr, "imgenc: in.png: refusing to overwrite the input ./in.png\n");
     assert.equal(sha(input), before);
     assert.ok(lstatSync(link).isSymbolicLink());
@@ -118,7 +118,7 @@ describe("outputs: every written file goes through writeFileAtomic", () => {
   test("a percent-encoded file: URL input is still protected", async () => {
     const { input } = folderWithInput("in put.png");
     const before = sha(input);
-    const result = await runCli(["encode", pathToFileURL(input).href, "-o", input]);
+    const result = await runMain(["encode", pathToFileURL(input).href, "-o", input]);
     assert.equal(result.code, 2);
     assert.equal(sha(input), before);
   });
@@ -127,7 +127,7 @@ describe("outputs: every written file goes through writeFileAtomic", () => {
     const { dir, input } = folderWithInput();
     const folderNamedLikeAFile = join(dir, "taken.txt");
     mkdirSync(folderNamedLikeAFile);
-    const result = await runCli(["encode", input, "-o", folderNamedLikeAFile]);
+    const result = await runMain(["encode", input, "-o", folderNamedLikeAFile]);
     assert.equal(result.code, 2);
     assert.equal(result.stderr, `imgenc: ${folderNamedLikeAFile}: cannot write: is a folder\n`);
     assert.deepEqual(temporaries(dir), []);
@@ -138,7 +138,7 @@ describe("outputs: every written file goes through writeFileAtomic", () => {
     const { dir } = folderWithInput();
     const broken = join(dir, "broken.png");
     writeFileSync(broken, readFileSync(fixture("logo-alpha.png")).subarray(0, 300));
-    const result = await runCli(["encode", broken, "-o", join(dir, "out.txt")]);
+    const result = await runMain(["encode", broken, "-o", join(dir, "out.txt")]);
     assert.equal(result.code, 2);
     assertOneLine(result.stderr);
     assert.deepEqual(readdirSync(dir).sort(), ["broken.png", "in.png"]);
@@ -150,7 +150,7 @@ describe("outputs: every written file goes through writeFileAtomic", () => {
     writeFileSync(real, "old");
     const link = join(dir, "out.txt");
     symlinkSync(real, link);
-    const result = await runCli(["encode", input, "-o", link]);
+    const result = await runMain(["encode", input, "-o", link]);
     assert.equal(result.code, 0, result.stderr);
     assert.ok(lstatSync(link).isSymbolicLink());
     assert.match(readFileSync(real, "utf8"), /^data:image\/png;base64,/);
@@ -171,7 +171,7 @@ describe("outputs: every written file goes through writeFileAtomic", () => {
     const chunks: Buffer[] = [];
     reader.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
     const closed = new Promise<void>((resolve) => reader.on("close", () => resolve()));
-    const result = await runCli(["encode", input, "-o", fifo]);
+    const result = await runMain(["encode", input, "-o", fifo]);
     await closed;
     assert.equal(result.code, 0, result.stderr);
     assert.match(Buffer.concat(chunks).toString("utf8"), /^data:image\/png;base64,/);
@@ -208,12 +208,14 @@ describe("outputs: a closed stdout ends quietly", () => {
   });
 
   test("compare and inspect into a pipe closed before they write", async () => {
-    for (const args of [
+    const cases = [
       ["compare", fixture("photo.png"), "--json"],
       ["compare", fixture("photo.png")],
       ["inspect", fixture("photo.png")],
-    ]) {
-      const { code, stderr } = await readerThatCloses(args, 0);
+    ];
+    const results = await Promise.all(cases.map((args) => readerThatCloses(args, 0)));
+    for (const [i, { code, stderr }] of results.entries()) {
+      const args = cases[i] as string[];
       assert.equal(stderr, "", `${args.join(" ")}: ${stderr}`);
       assert.equal(code, 0, args.join(" "));
     }

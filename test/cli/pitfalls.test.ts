@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { runCli } from "../helpers/cli.js";
+import { runMain } from "../helpers/cli.js";
 
 interface JsonFinding {
   code: string;
@@ -9,9 +9,9 @@ interface JsonFinding {
   data?: Record<string, unknown>;
 }
 
-/** Relative paths: runCli runs in the repository root, as a user would. */
+/** Relative paths: runMain runs in the repository root, as a user would. */
 async function json(args: string[]): Promise<{ findings: JsonFinding[]; image?: unknown }> {
-  const result = await runCli([...args, "--json"]);
+  const result = await runMain([...args, "--json"]);
   assert.equal(result.stderr, "");
   assert.equal(result.code, 0, result.stdout);
   return JSON.parse(result.stdout) as { findings: JsonFinding[] };
@@ -21,7 +21,7 @@ const codes = (findings: JsonFinding[]) => findings.map((f) => f.code).sort();
 
 describe("imgenc and the pitfall fixtures", () => {
   test("compare prints the orientation finding with its code in brackets", async () => {
-    const result = await runCli(["compare", "fixtures/rotated-exif6.jpg"]);
+    const result = await runMain(["compare", "fixtures/rotated-exif6.jpg"]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, "");
     const line = result.stdout.split("\n").find((l) => l.includes("[orientation-lost]"));
@@ -52,7 +52,7 @@ describe("imgenc and the pitfall fixtures", () => {
   });
 
   test("inspect prints depth-reduced for 16-bit grey, with the clipped share", async () => {
-    const result = await runCli(["inspect", "fixtures/grey16.png"]);
+    const result = await runMain(["inspect", "fixtures/grey16.png"]);
     assert.equal(result.code, 0, result.stderr);
     const line = result.stdout.split("\n").find((l) => l.includes("[depth-reduced]"));
     assert.ok(line, result.stdout);

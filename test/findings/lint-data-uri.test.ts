@@ -10,6 +10,7 @@ import {
 } from "../../src/findings/lint-data-uri.js";
 import type { Finding } from "../../src/findings/types.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
+import { rng } from "../helpers/random.js";
 
 const codes = (lint: DataUriLint) => lint.findings.map((f) => f.code);
 
@@ -389,17 +390,6 @@ describe("size", () => {
 });
 
 describe("never throws (property-style)", () => {
-  // mulberry32: small, seeded, good enough to spread the cases.
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const pieces = [
     ..."AZaz09+/=-_%,;: \t\r\n\f*!\"'é😀\0",
     "\uD800",
@@ -453,7 +443,7 @@ describe("never throws (property-style)", () => {
   }
 
   test("2000 random data-URI-ish strings", () => {
-    const random = prng(0x1abe11ed);
+    const random = rng(0x1abe11ed);
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
     for (let n = 0; n < 2000; n++) {
       let text = random() < 0.6 ? "data:" : "";
@@ -464,7 +454,7 @@ describe("never throws (property-style)", () => {
   });
 
   test("1000 random mutations of a valid data URI", () => {
-    const random = prng(42);
+    const random = rng(42);
     const valid = `data:image/png;base64,${png.toString("base64")}`;
     for (let n = 0; n < 1000; n++) {
       let text = valid;

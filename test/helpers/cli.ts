@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Repository root, from dist/test/helpers. */
@@ -52,39 +53,109 @@ export function runCli(
   });
 }
 
+export interface MainOptions {
+  input?: Buffer | string;
+  env?: NodeJS.ProcessEnv;
+  stdoutTTY?: boolean;
+  stderrTTY?: boolean;
+  /**
+   * The directory relative paths are resolved from (the repository root unless given), as
+   * runCli's `cwd`. main reads process.cwd(), so the test process changes directory for the
+   * run: runs that overlap must share one directory.
+   */
+  cwd?: string;
+  /**
+   * Ctrl-C as bin/imgenc.js delivers it: the handler a command registered through
+   * `onInterrupt` is called the first time this returns true for the output so far.
+   */
+  interruptWhen?: (output: { stdout: string; stderr: string }) => boolean;
+}
+
+// runMain fetches from this process: if the machine has a proxy configured, the test servers on
+// loopback must still be reached directly.
+process.env.no_proxy = [process.env.no_proxy ?? process.env.NO_PROXY, "127.0.0.1"]
+  .filter(Boolean)
+  .join(",");
+
+/** The directory runs in progress resolve paths from, and the one to return to after them. */
+let active: { dir: string; home: string; runs: number } | undefined;
+
+function enter(dir: string): void {
+  if (active === undefined) {
+    const home = process.cwd();
+    if (dir !== home) process.chdir(dir);
+    active = { dir, home, runs: 0 };
+  } else if (dir !== active.dir) {
+    throw new Error("runMain: runs that overlap must share one cwd");
+  }
+  active.runs++;
+}
+
+function leave(): void {
+  if (active === undefined) return;
+  active.runs--;
+  if (active.runs > 0) return;
+  if (active.dir !== active.home) process.chdir(active.home);
+  active = undefined;
+}
+
 /**
  * Runs the CLI in this process through `main(argv, io)`, with in-memory streams: the same code
  * path as bin/imgenc.js without the cost of a Node start-up. Use `runCli` where the real process
- * matters (signals, file descriptors, exit codes set by bin/).
+ * matters (signals, file descriptors, exit codes set by bin/, environment read at start-up).
  */
-export async function runMain(
-  args: string[],
-  options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; stdoutTTY?: boolean } = {},
-): Promise<CliResult> {
+export async function runMain(args: string[], options: MainOptions = {}): Promise<CliResult> {
   const { PassThrough } = await import("node:stream");
   const { main } = await import("../../src/cli/main.js");
-  const collect = (isTTY: boolean) => {
-    const stream = Object.assign(new PassThrough(), { isTTY });
-    const chunks: Buffer[] = [];
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    return { stream, bytes: () => Buffer.concat(chunks) };
+  let interrupt: (() => void) | undefined;
+  let interrupted = false;
+  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  const text = (name: "stdout" | "stderr") => Buffer.concat(chunks[name]).toString("utf8");
+  const maybeInterrupt = () => {
+    const when = options.interruptWhen;
+    if (when === undefined || interrupted || interrupt === undefined) return;
+    if (!when({ stdout: text("stdout"), stderr: text("stderr") })) return;
+    interrupted = true;
+    interrupt();
   };
-  const stdout = collect(options.stdoutTTY ?? false);
-  const stderr = collect(false);
+  const collect = (name: "stdout" | "stderr", isTTY: boolean) => {
+    const stream = Object.assign(new PassThrough(), { isTTY });
+    stream.on("data", (chunk: Buffer) => {
+      chunks[name].push(chunk);
+      maybeInterrupt();
+    });
+    return stream;
+  };
+  const stdout = collect("stdout", options.stdoutTTY ?? false);
+  const stderr = collect("stderr", options.stderrTTY ?? false);
   const stdin = new PassThrough();
   stdin.end(options.input);
-  const code = await main(args, {
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-    stdin,
-    env: options.env ?? {},
-    cores: 2,
-  });
-  const stdoutBytes = stdout.bytes();
+
+  enter(resolve(options.cwd ?? ROOT));
+  let code: number;
+  try {
+    code = await main(args, {
+      stdout,
+      stderr,
+      stdin,
+      env: options.env ?? {},
+      onInterrupt: (handler) => {
+        interrupt = handler;
+        maybeInterrupt();
+        return () => {
+          if (interrupt === handler) interrupt = undefined;
+        };
+      },
+      cores: 2,
+    });
+  } finally {
+    leave();
+  }
+  const stdoutBytes = Buffer.concat(chunks.stdout);
   return {
     code,
     stdout: stdoutBytes.toString("utf8"),
-    stderr: stderr.bytes().toString("utf8"),
+    stderr: text("stderr"),
     stdoutBytes,
   };
 }

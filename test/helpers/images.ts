@@ -1,15 +1,11 @@
 import sharp from "sharp";
+import { rng } from "./random.js";
 
-/** Deterministic noise (xorshift32): a PNG of it is large, which pipe and budget tests need. */
+/** Seeded noise: a PNG of it is large, which pipe and budget tests need. */
 export function noise(width: number, height: number, channels: 3 | 4 = 3, seed = 7): Buffer {
+  const next = rng(seed);
   const raw = Buffer.alloc(width * height * channels);
-  let s = seed;
-  for (let i = 0; i < raw.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    raw[i] = s & 0xff;
-  }
+  for (let i = 0; i < raw.length; i++) raw[i] = Math.floor(next() * 256);
   return raw;
 }
 

@@ -1,14 +1,7 @@
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../../scripts/random.js";
+
+/** The one seeded PRNG of the scripts and the tests, so failures reproduce. */
+export { rng };
 
 /** Random RGBA, alpha included, so any use of alpha would show. */
 export function randomImage(width: number, height: number, seed: number): Uint8Array {

@@ -13,6 +13,7 @@ import {
 } from "../../src/image/jpeg.js";
 import { fixture } from "../helpers/cli.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
+import { rng } from "../helpers/random.js";
 
 const PHOTO = fixture("photo.png");
 
@@ -638,19 +639,6 @@ describe("sharp-written JPEGs", () => {
 
 // --- Robustness: any input yields data, never an exception. ---
 
-/** Deterministic xorshift32, so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 0x100000000;
-  };
-}
-
 function assertWellFormed(result: JpegHeader | undefined): void {
   if (result === undefined) return;
   for (const table of result.quantTables) {
@@ -708,7 +696,7 @@ describe("robustness", () => {
   });
 
   test("random bytes, with and without an SOI", () => {
-    const next = random(1234);
+    const next = rng(1234);
     for (let i = 0; i < 3000; i++) {
       const bytes = new Uint8Array(Math.floor(next() * 600));
       for (let j = 0; j < bytes.length; j++) {
@@ -725,7 +713,7 @@ describe("robustness", () => {
   test("mutated real headers", async () => {
     const original = await sharp(PHOTO).resize(32, 24).withMetadata().jpeg().toBuffer();
     const span = Math.min(original.length, endOfScanHeader(original) + 8);
-    const next = random(99);
+    const next = rng(99);
     for (let i = 0; i < 3000; i++) {
       const bytes = Uint8Array.from(original.subarray(0, span));
       const flips = 1 + Math.floor(next() * 4);

@@ -2,20 +2,13 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ciede2000, deltaE, srgbToLab } from "../../src/metrics/colour.js";
 import { runPython, skipUnlessPython } from "../helpers/python.js";
-import { rng } from "../helpers/random.js";
+import { randomImage, rng } from "../helpers/random.js";
 
 type Lab = [number, number, number];
 
 function uniform(width: number, height: number, rgb: [number, number, number]): Uint8Array {
   const img = new Uint8Array(width * height * 4);
   for (let i = 0; i < img.length; i += 4) img.set([...rgb, 255], i);
-  return img;
-}
-
-function randomImage(width: number, height: number, seed: number): Uint8Array {
-  const next = rng(seed);
-  const img = new Uint8Array(width * height * 4);
-  for (let i = 0; i < img.length; i++) img[i] = Math.floor(next() * 256);
   return img;
 }
 

@@ -166,8 +166,17 @@ function topAt(page: Page, id: string, fx: number, fy = 0.5): Promise<Side> {
   );
 }
 
+/** One Chromium for the whole file: each part opens its own page in it. */
+let browser: Promise<Browser> | undefined;
+const sharedBrowser = () => {
+  browser ??= launchChromium();
+  return browser;
+};
+after(async () => {
+  await (await browser)?.close();
+});
+
 describe("HTML report in Chromium", { skip: skipUnlessChromium(), timeout: 180_000 }, () => {
-  let browser: Browser;
   let page: Page;
   let entries: ReportEntry[];
   const work = mkdtempSync(join(tmpdir(), "imgenc-report-"));
@@ -184,8 +193,7 @@ describe("HTML report in Chromium", { skip: skipUnlessChromium(), timeout: 180_0
     ];
     const file = join(work, "report.html");
     await writeFile(file, renderHtmlReport(entries, { title: "imgenc check <fixtures> & co" }));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page = await (await sharedBrowser()).newPage({ viewport: { width: 1400, height: 900 } });
     page.on("console", (m) => {
       if (m.type() === "error") consoleErrors.push(m.text());
     });
@@ -195,7 +203,7 @@ describe("HTML report in Chromium", { skip: skipUnlessChromium(), timeout: 180_0
   });
 
   after(async () => {
-    await browser?.close();
+    await page?.close();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -432,7 +440,6 @@ describe("HTML report in Chromium", { skip: skipUnlessChromium(), timeout: 180_0
 });
 
 describe("a downscaled image in Chromium", { skip: skipUnlessChromium(), timeout: 180_000 }, () => {
-  let browser: Browser;
   let page: Page;
   let id: string;
   const work = mkdtempSync(join(tmpdir(), "imgenc-report-big-"));
@@ -462,8 +469,7 @@ describe("a downscaled image in Chromium", { skip: skipUnlessChromium(), timeout
       file,
       renderHtmlReport([entry, await entryFor(fixture("text-and-lines.png"))], { title: "big" }),
     );
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page = await (await sharedBrowser()).newPage({ viewport: { width: 1400, height: 900 } });
     page.on("pageerror", (e) => pageErrors.push(String(e)));
     page.on("console", (m) => {
       if (m.type() === "error") pageErrors.push(m.text());
@@ -473,7 +479,7 @@ describe("a downscaled image in Chromium", { skip: skipUnlessChromium(), timeout
   });
 
   after(async () => {
-    await browser?.close();
+    await page?.close();
     rmSync(work, { recursive: true, force: true });
   });
 

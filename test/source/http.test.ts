@@ -20,6 +20,8 @@ import sharp from "sharp";
 import { ImgencError } from "../../src/errors.js";
 import { closeHttpAgent, fetchUrl, parseRetryAfter } from "../../src/source/http.js";
 import { runCli, runMain } from "../helpers/cli.js";
+import { skippingClock } from "../helpers/clock.js";
+import { rng } from "../helpers/random.js";
 
 // If the machine running the tests has a proxy configured, loopback must still be direct.
 process.env.no_proxy = [process.env.no_proxy ?? process.env.NO_PROXY, "127.0.0.1"]
@@ -302,7 +304,9 @@ describe("fetchUrl", () => {
         res.write(Buffer.alloc(100, 7), () => res.socket?.destroy());
       },
       async (base) => {
-        await assert.rejects(fetchUrl(`${base}/`, { timeoutMs: 2000 }), (error) => {
+        // Retried, like any reset: the clock skips the waits in between.
+        const options = { timeoutMs: 2000, retryClock: skippingClock(8).clock };
+        await assert.rejects(fetchUrl(`${base}/`, options), (error) => {
           isCode("network")(error);
           assert.match((error as Error).message, /while reading the body/);
           return true;
@@ -315,7 +319,8 @@ describe("fetchUrl", () => {
     await withServer(
       (req) => req.socket.destroy(),
       async (base) => {
-        await assert.rejects(fetchUrl(`${base}/`, { timeoutMs: 2000 }), isCode("network"));
+        const options = { timeoutMs: 2000, retryClock: skippingClock(9).clock };
+        await assert.rejects(fetchUrl(`${base}/`, options), isCode("network"));
       },
     );
   });
@@ -494,6 +499,7 @@ describe("fetchUrl", () => {
     it("retries 503 twice, then succeeds on the third request", async () => {
       const { handler, seen } = sequence(status(503), status(503), ok);
       await withServer(handler, async (base) => {
+        // The real clock: the waits are really taken.
         const start = performance.now();
         const result = await fetchUrl(`${base}/`, { timeoutMs: 5000 });
         assert.ok(result.bytes.equals(png));
@@ -503,10 +509,26 @@ describe("fetchUrl", () => {
       });
     });
 
+    it("backs off 200 ms then 400 ms, each moved by its jitter within ±25%", async () => {
+      const { handler, seen } = sequence(status(503), status(503), ok);
+      await withServer(handler, async (base) => {
+        const { clock, waits } = skippingClock(7);
+        const result = await fetchUrl(`${base}/`, { timeoutMs: 5000, retryClock: clock });
+        assert.ok(result.bytes.equals(png));
+        assert.equal(seen(), 3);
+        const jitter = rng(7);
+        assert.deepEqual(waits, [200 * (0.75 + jitter() * 0.5), 400 * (0.75 + jitter() * 0.5)]);
+        assert.ok((waits[0] as number) >= 150 && (waits[0] as number) <= 250, `${waits}`);
+        assert.ok((waits[1] as number) >= 300 && (waits[1] as number) <= 500, `${waits}`);
+      });
+    });
+
     it("gives up on 502 after retries + 1 attempts and says how many", async () => {
       const { handler, seen } = sequence(status(502));
       await withServer(handler, async (base) => {
-        await assert.rejects(fetchUrl(`${base}/`, { retries: 1, timeoutMs: 5000 }), (error) => {
+        const { clock } = skippingClock(1);
+        const options = { retries: 1, timeoutMs: 5000, retryClock: clock };
+        await assert.rejects(fetchUrl(`${base}/`, options), (error) => {
           isCode("http-status")(error);
           assert.equal((error as Error).message, "HTTP 502 Bad Gateway after 2 attempts");
           return true;
@@ -518,7 +540,9 @@ describe("fetchUrl", () => {
     it("retries a 504 and a connection closed before any response", async () => {
       const { handler, seen } = sequence(status(504), (req) => req.socket.destroy(), ok);
       await withServer(handler, async (base) => {
-        const result = await fetchUrl(`${base}/`, { timeoutMs: 5000 });
+        const { clock, waits } = skippingClock(2);
+        const result = await fetchUrl(`${base}/`, { timeoutMs: 5000, retryClock: clock });
+        assert.equal(waits.length, 2);
         assert.ok(result.bytes.equals(png));
         assert.equal(seen(), 3);
       });
@@ -530,7 +554,8 @@ describe("fetchUrl", () => {
         res.write(png.subarray(0, 10), () => res.socket?.destroy());
       }, ok);
       await withServer(handler, async (base) => {
-        const result = await fetchUrl(`${base}/`, { timeoutMs: 5000 });
+        const { clock } = skippingClock(3);
+        const result = await fetchUrl(`${base}/`, { timeoutMs: 5000, retryClock: clock });
         assert.ok(result.bytes.equals(png), "the bytes of the cut attempt leaked into the result");
         assert.equal(seen(), 2);
       });
@@ -602,9 +627,12 @@ describe("fetchUrl", () => {
     it("waits as long as a short Retry-After asks", async () => {
       const { handler, seen } = sequence(status(503, { "retry-after": "1" }), ok);
       await withServer(handler, async (base) => {
-        const start = performance.now();
-        await fetchUrl(`${base}/`, { timeoutMs: 5000 });
-        assert.ok(performance.now() - start >= 950, "Retry-After was not honoured");
+        const { clock, waits } = skippingClock(4);
+        const start = clock.now();
+        await fetchUrl(`${base}/`, { timeoutMs: 5000, retryClock: clock });
+        assert.ok(clock.now() - start >= 950, "Retry-After was not honoured");
+        // The server's second, not the shorter backoff of the first retry.
+        assert.deepEqual(waits, [1000]);
         assert.equal(seen(), 2);
       });
     });
@@ -627,8 +655,10 @@ describe("fetchUrl", () => {
     it("keeps every retry inside the one deadline and reports the last failure", async () => {
       const { handler, seen } = sequence(status(503));
       await withServer(handler, async (base) => {
-        const start = performance.now();
-        await assert.rejects(fetchUrl(`${base}/`, { timeoutMs: 700, retries: 10 }), (error) => {
+        const { clock } = skippingClock(5);
+        const start = clock.now();
+        const options = { timeoutMs: 700, retries: 10, retryClock: clock };
+        await assert.rejects(fetchUrl(`${base}/`, options), (error) => {
           isCode("http-status")(error);
           assert.match(
             (error as Error).message,
@@ -636,7 +666,8 @@ describe("fetchUrl", () => {
           );
           return true;
         });
-        assert.ok(performance.now() - start < 800, "a retry outlived the deadline");
+        // The clock's time: real time plus the waits it skipped.
+        assert.ok(clock.now() - start < 800, "a retry outlived the deadline");
         assert.ok(seen() >= 2 && seen() <= 3, `${seen()} requests in 700 ms`);
       });
     });

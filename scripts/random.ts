@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a tiny seeded PRNG with the same sequence on every platform, so generated
+ * fixtures, benchmark images and randomised tests come out the same on every run. Numbers are
+ * in [0, 1), as Math.random's.
+ */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
