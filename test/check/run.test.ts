@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { availableParallelism } from "node:os";
 import { describe, test } from "node:test";
-import { runCheck, workerCount, workerMemoryBound } from "../../src/check/run.js";
+import { idleWorkerIds, runCheck, workerCount, workerMemoryBound } from "../../src/check/run.js";
 import type { CheckItem, CheckJob } from "../../src/check/types.js";
 import { fixture } from "../helpers/cli.js";
 
@@ -9,6 +10,17 @@ function job(file: string): CheckJob {
 }
 
 describe("runCheck", () => {
+  test("a later run in the same process reuses the workers of an earlier one", async () => {
+    const jobs = ["grey.png", "gradient.png", "photo.png"].map((name) => job(fixture(name)));
+    const first = await runCheck(jobs, { jobs: 2 });
+    assert.equal(first.totals.passed, 3);
+    const kept = idleWorkerIds();
+    assert.equal(kept.length, Math.min(2, availableParallelism()));
+    const second = await runCheck(jobs, { jobs: 2 });
+    assert.equal(second.totals.passed, 3);
+    assert.deepEqual(idleWorkerIds().sort(), [...kept].sort(), "no worker was started anew");
+  });
+
   test("never starts more workers than there are images", async () => {
     const jobs = ["grey.png", "gradient.png"].map((name) => job(fixture(name)));
     const run = await runCheck(jobs, { jobs: 256 });
