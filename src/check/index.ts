@@ -99,7 +99,7 @@ export function describeWarning(
 ): string {
   const { jobs, workers, cores, workerBytes } = warning.data;
   return (
-    `${name("jobs")} ${jobs} starts ${workers} workers on ${cores} CPU cores (over 4x): ` +
+    `${name("jobs")} ${jobs} starts ${workers} workers on ${cores} CPU ${cores === 1 ? "core" : "cores"} (over 4x): ` +
     `no faster, and each may hold up to ${formatBytes(workerBytes)} (${formatBytes(WORKER_BASE_BYTES)} + ` +
     `${WORKER_BYTES_PER_PIXEL} bytes per pixel up to ${name("maxInputPixels")}), ${formatBytes(workerBytes * workers)} in all`
   );

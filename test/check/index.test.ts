@@ -135,7 +135,7 @@ describe("check(), called as a library", () => {
     assert.equal(warning?.code, "jobs-over-cores");
     assert.equal(
       warning?.message,
-      "jobs 256 starts 5 workers on 1 CPU cores (over 4x): no faster, and each may hold up to 55.3 MB (40 MB + 16 bytes per pixel up to maxInputPixels), 276 MB in all",
+      "jobs 256 starts 5 workers on 1 CPU core (over 4x): no faster, and each may hold up to 55.3 MB (40 MB + 16 bytes per pixel up to maxInputPixels), 276 MB in all",
     );
     // A front end names the options its own way; the sentence is the same.
     assert.match(

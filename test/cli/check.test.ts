@@ -355,18 +355,21 @@ describe("imgenc check: what it finds", () => {
   });
 
   test("--jobs beyond the images starts one worker per image; above 4x the cores, a warning", async () => {
-    const dir = join(work, "nine");
+    const dir = join(work, "five");
     mkdirSync(dir, { recursive: true });
     const png = await tiny();
-    for (let i = 0; i < 9; i++) writeFileSync(join(dir, `tile-${i}.png`), png);
-    // runMain reports 2 cores: 9 workers is over 8.
+    for (let i = 0; i < 5; i++) writeFileSync(join(dir, `tile-${i}.png`), png);
+    // runMain reports 1 core: 5 workers is over 4.
     const many = await runMain(["check", dir, "--jobs", "256"]);
     assert.equal(many.code, 0, many.stderr);
     assert.match(
       many.stderr,
-      /^imgenc: warning: --jobs 256 starts 9 workers on 2 CPU cores \(over 4x\): no faster, and each may hold up to 1\.5 GB \(40 MB \+ 16 bytes per pixel up to --max-input-pixels\), 13\.8 GB in all\n$/,
+      /^imgenc: warning: --jobs 256 starts 5 workers on 1 CPU core \(over 4x\): no faster, and each may hold up to 1\.5 GB \(40 MB \+ 16 bytes per pixel up to --max-input-pixels\), 7\.6 GB in all\n$/,
     );
-    assert.match(many.stdout, /passed: 9 images/);
+    assert.match(many.stdout, /passed: 5 images/);
+    // On 2 cores the same 5 workers are within 4x: no warning.
+    const two = await runMain(["check", dir, "--jobs", "256"], { cores: 2 });
+    assert.equal(two.stderr, "");
     // Three images make three workers, however many were asked for: nothing to warn about.
     const few = await runMain([
       "check",

@@ -69,6 +69,11 @@ export interface MainOptions {
    * `onInterrupt` is called the first time this returns true for the output so far.
    */
   interruptWhen?: (output: { stdout: string; stderr: string }) => boolean;
+  /**
+   * CPU cores main is told about, the default --jobs: 1 unless given, since each check worker
+   * costs a start-up and most tests check one result, not parallelism (those pass --jobs).
+   */
+  cores?: number;
 }
 
 // runMain fetches from this process: if the machine has a proxy configured, the test servers on
@@ -146,7 +151,7 @@ export async function runMain(args: string[], options: MainOptions = {}): Promis
           if (interrupt === handler) interrupt = undefined;
         };
       },
-      cores: 2,
+      cores: options.cores ?? 1,
     });
   } finally {
     leave();
