@@ -57,14 +57,14 @@ async function png(
  */
 export const PREVIEW_JPEG = { quality: 90, chromaSubsampling: "4:4:4" } as const;
 
-async function shrink(image: RgbaPixels, divisor: number): Promise<ReportImage> {
+async function shrink(image: RgbaPixels, opaque: boolean, divisor: number): Promise<ReportImage> {
   const sharp = await loadSharp();
   const width = Math.ceil(image.width / divisor);
   const height = Math.ceil(image.height / divisor);
   const pipeline = sharp(image.rgba, {
     raw: { width: image.width, height: image.height, channels: 4 },
   }).resize(width, height, { fit: "fill" });
-  if (!isOpaque(image.rgba)) {
+  if (!opaque) {
     const bytes = await pipeline.png({ adaptiveFiltering: true }).toBuffer();
     return { mime: "image/png", width, height, bytes };
   }
@@ -230,8 +230,8 @@ function cut(image: RgbaPixels, region: Region, channels: 3 | 4): Uint8Array {
   return out;
 }
 
-function cropOf(image: RgbaPixels, region: Region): Promise<ReportImage> {
-  const channels = isOpaque(image.rgba) ? 3 : 4;
+function cropOf(image: RgbaPixels, opaque: boolean, region: Region): Promise<ReportImage> {
+  const channels = opaque ? 3 : 4;
   return png(cut(image, region, channels), region.width, region.height, channels);
 }
 
@@ -276,9 +276,12 @@ export async function reportImages(input: ReportImagesInput): Promise<ReportImag
     };
   }
   const [a, b] = pixels;
+  // Each view and crop keeps alpha only where the payload has it: one scan per payload.
+  const opaqueA = isOpaque(a.rgba);
+  const opaqueB = isOpaque(b.rgba);
   const images: ReportImages = {
-    source: await shrink(a, divisor),
-    lossy: await shrink(b, divisor),
+    source: await shrink(a, opaqueA, divisor),
+    lossy: await shrink(b, opaqueB, divisor),
     divisor,
   };
   if (diff === undefined) return images;
@@ -305,8 +308,8 @@ export async function reportImages(input: ReportImagesInput): Promise<ReportImag
   images.crop = {
     ...region,
     by,
-    source: await cropOf(a, region),
-    lossy: await cropOf(b, region),
+    source: await cropOf(a, opaqueA, region),
+    lossy: await cropOf(b, opaqueB, region),
     diff: await png(cut(diff, region, 3), region.width, region.height, 3),
   };
   return images;

@@ -4,6 +4,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { type Dispatcher, EnvHttpProxyAgent, interceptors, Pool, request } from "undici";
 import { ImgencError } from "../errors.js";
 import { formatBytes, readCapped, tooLarge } from "./limit.js";
+import { decodePercent } from "./redact.js";
 import {
   DEFAULT_MAX_INPUT_BYTES,
   DEFAULT_RETRIES,
@@ -16,14 +17,6 @@ const MAX_REDIRECTS = 5;
 
 const REQUEST_HEADERS = { "user-agent": "imgenc", accept: "image/*,*/*;q=0.8" };
 
-function decodeUserinfo(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
 /**
  * The URL to send, without its userinfo, and the Basic credentials taken from it: undici
  * ignores "user:password@" in a URL. The redirect interceptor drops Authorization when a
@@ -35,7 +28,7 @@ function splitCredentials(url: URL): { url: URL; authorization: string | undefin
   const bare = new URL(url.href);
   bare.username = "";
   bare.password = "";
-  const pair = `${decodeUserinfo(url.username)}:${decodeUserinfo(url.password)}`;
+  const pair = `${decodePercent(url.username)}:${decodePercent(url.password)}`;
   return { url: bare, authorization: `Basic ${Buffer.from(pair, "utf8").toString("base64")}` };
 }
 

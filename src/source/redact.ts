@@ -50,14 +50,18 @@ const SECRET_NAMES = new Set([
 /** Suffixes that mark a secret whatever comes before: auth_token, sessionToken, app-secret. */
 const SECRET_SUFFIX = /(?:token|secret|signature|password|passwd|credentials?|_key|apikey)$/;
 
-function decodeName(name: string): string {
-  // The URL parser drops tabs and newlines anywhere, so "sig\tnature" is "signature" on the wire.
-  const text = name.replace(/[\t\n\r]/g, "").replace(/\+/g, " ");
+/** Percent escapes decoded, or the text as it is when they are malformed. */
+export function decodePercent(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
     return text;
   }
+}
+
+function decodeName(name: string): string {
+  // The URL parser drops tabs and newlines anywhere, so "sig\tnature" is "signature" on the wire.
+  return decodePercent(name.replace(/[\t\n\r]/g, "").replace(/\+/g, " "));
 }
 
 /** True for a query parameter name whose value must not be shown. */
