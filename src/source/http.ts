@@ -1,7 +1,7 @@
 import { maxHeaderSize, STATUS_CODES } from "node:http";
 import { pipeline, type Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import { type Dispatcher, EnvHttpProxyAgent, interceptors, Pool, request } from "undici";
+import type { Dispatcher } from "undici";
 import { ImgencError } from "../errors.js";
 import { formatBytes, readCapped, tooLarge } from "./limit.js";
 import { decodePercent } from "./redact.js";
@@ -42,6 +42,15 @@ export interface FetchResult {
   contentType: string | undefined;
 }
 
+type Undici = typeof import("undici");
+let undici: Promise<Undici> | undefined;
+
+/** undici takes ~100 ms of CPU to load: only a command that fetches a URL pays for it. */
+function loadUndici(): Promise<Undici> {
+  undici ??= import("undici");
+  return undici;
+}
+
 let dispatcher: Dispatcher | undefined;
 let dispatcherConnectTimeout: number | undefined;
 
@@ -53,7 +62,7 @@ const PROXY_TUNNEL_CLOSED = "IMGENC_PROXY_TUNNEL_CLOSED";
  * UND_ERR_SOCKET as retryable and reconnects in a tight loop that starves timers, so not even the
  * deadline fires (nodejs/undici#3897). Renaming the error makes it fail the request instead.
  */
-function proxyClientFactory(origin: URL, options: object): Dispatcher {
+function proxyClientFactory(Pool: Undici["Pool"], origin: URL, options: object): Dispatcher {
   const pool = new Pool(origin, options);
   const connect = pool.connect.bind(pool) as (
     options: Dispatcher.ConnectOptions,
@@ -80,12 +89,15 @@ function proxyClientFactory(origin: URL, options: object): Dispatcher {
  * EnvHttpProxyAgent honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY and behaves as a plain Agent
  * when they are unset. Redirects are an interceptor, so any dispatcher can be swapped in here.
  */
-function createDispatcher(connectTimeoutMs: number): Dispatcher {
+function createDispatcher(
+  { EnvHttpProxyAgent, Pool, interceptors }: Undici,
+  connectTimeoutMs: number,
+): Dispatcher {
   return new EnvHttpProxyAgent({
     connectTimeout: connectTimeoutMs,
     // Plain http:// goes to the proxy as an absolute-form GET, as curl does; https tunnels.
     proxyTunnel: false,
-    clientFactory: proxyClientFactory,
+    clientFactory: (origin: URL, options: object) => proxyClientFactory(Pool, origin, options),
   }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }));
 }
 
@@ -95,10 +107,10 @@ function createDispatcher(connectTimeoutMs: number): Dispatcher {
  * otherwise outlive the deadline, and undici's default (10 s) would cut a longer --timeout
  * short. A different timeout means a new agent.
  */
-function getDispatcher(timeoutMs: number): Dispatcher {
+function getDispatcher(lib: Undici, timeoutMs: number): Dispatcher {
   if (dispatcher === undefined || dispatcherConnectTimeout !== timeoutMs) {
     void dispatcher?.close().catch(() => undefined);
-    dispatcher = createDispatcher(timeoutMs);
+    dispatcher = createDispatcher(lib, timeoutMs);
     dispatcherConnectTimeout = timeoutMs;
   }
   return dispatcher;
@@ -517,8 +529,9 @@ async function fetchOnce(parsed: URL, attempt: Attempt): Promise<FetchResult> {
   else signal.addEventListener("abort", forward, { once: true });
   let phase: Phase = "response";
   try {
-    const pending = request(parsed, {
-      dispatcher: getDispatcher(timeoutMs),
+    const lib = await loadUndici();
+    const pending = lib.request(parsed, {
+      dispatcher: getDispatcher(lib, timeoutMs),
       method: "GET",
       headers: requestHeaders,
       signal: controller.signal,
