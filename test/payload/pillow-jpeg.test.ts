@@ -9,7 +9,7 @@ import sharp from "sharp";
 import { decode } from "../../src/image/decode.js";
 import { pillowJpegPayload } from "../../src/payload/pillow-jpeg.js";
 import { type JpegSettings, PILLOW_DEFAULT_JPEG } from "../../src/payload/types.js";
-import { runPython, skipUnlessPython } from "../helpers/python.js";
+import { PythonSession, skipUnlessPython } from "../helpers/python.js";
 
 // dist/test/payload/ -> <repo>/fixtures/
 const FIXTURES = fileURLToPath(new URL("../../../fixtures/", import.meta.url));
@@ -31,26 +31,27 @@ const SETTINGS: JpegSettings[] = [
 
 /**
  * Pillow saves the source the way a VLM client does, then decodes its own JPEG and imgenc's
- * (read from stdin) with the same libjpeg, so a pixel difference can only come from the
+ * (sent with the call) with the same libjpeg, so a pixel difference can only come from the
  * encoders. The default setting passes no options at all: that is the call being mirrored.
  * Output: u32 BE length + Pillow's JPEG, then both decodes as RGB (width * height * 3 each).
  */
-const PILLOW_SCRIPT = `
-import io, struct, sys
+const pillow = new PythonSession(`
+import io, struct
 from PIL import Image
-path, quality, subsampling = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-ours = sys.stdin.buffer.read()
-options = {}
-if (quality, subsampling) != (75, "4:2:0"):
-    options = {"quality": quality, "subsampling": {"4:4:4": 0, "4:2:0": 2}[subsampling]}
-buf = io.BytesIO()
-Image.open(path).convert("RGB").save(buf, format="JPEG", **options)
-theirs = buf.getvalue()
-a = Image.open(io.BytesIO(theirs))
-b = Image.open(io.BytesIO(ours))
-assert a.mode == b.mode == "RGB" and a.size == b.size, (a.mode, b.mode, a.size, b.size)
-sys.stdout.buffer.write(struct.pack(">I", len(theirs)) + theirs + a.tobytes() + b.tobytes())
-`;
+
+def save_and_decode(ours, path, quality, subsampling):
+    options = {}
+    if (quality, subsampling) != (75, "4:2:0"):
+        options = {"quality": quality, "subsampling": {"4:4:4": 0, "4:2:0": 2}[subsampling]}
+    buf = io.BytesIO()
+    Image.open(path).convert("RGB").save(buf, format="JPEG", **options)
+    theirs = buf.getvalue()
+    a = Image.open(io.BytesIO(theirs))
+    b = Image.open(io.BytesIO(ours))
+    assert a.mode == b.mode == "RGB" and a.size == b.size, (a.mode, b.mode, a.size, b.size)
+    return struct.pack(">I", len(theirs)) + theirs + a.tobytes() + b.tobytes()
+`);
+after(() => pillow.close());
 
 interface Comparison {
   pillowJpeg: Buffer;
@@ -58,10 +59,14 @@ interface Comparison {
   imgencPixels: Buffer;
 }
 
-function compareWithPillow(path: string, settings: JpegSettings, ours: Buffer): Comparison {
-  const out = runPython(
-    PILLOW_SCRIPT,
-    [path, String(settings.quality), settings.subsampling],
+async function compareWithPillow(
+  path: string,
+  settings: JpegSettings,
+  ours: Buffer,
+): Promise<Comparison> {
+  const out = await pillow.call(
+    "save_and_decode",
+    [path, settings.quality, settings.subsampling],
     ours,
   );
   const jpegEnd = 4 + out.readUInt32BE(0);
@@ -87,7 +92,7 @@ function describeDiff(a: Buffer, b: Buffer): string {
 async function checkAgainstPillow(path: string, settings: JpegSettings): Promise<void> {
   const image = await decode(readFileSync(path));
   const payload = await pillowJpegPayload(image, settings);
-  const result = compareWithPillow(path, settings, payload.bytes);
+  const result = await compareWithPillow(path, settings, payload.bytes);
 
   assert.equal(result.pillowPixels.length, image.width * image.height * 3);
   assert.equal(result.imgencPixels.length, result.pillowPixels.length);
