@@ -1,11 +1,14 @@
-import { withInput } from "./errors.js";
+import { clientPath } from "./client/index.js";
+import type { ClientName, ClientPayload, ClientSteps } from "./client/types.js";
+import { ImgencError, withInput } from "./errors.js";
 import { lintDataUri } from "./findings/lint-data-uri.js";
-import { createFinding, forSource } from "./findings/messages.js";
-import { payloadPitfalls, sourcePitfalls } from "./findings/pitfalls.js";
+import { createFinding, forClient, forSource } from "./findings/messages.js";
+import { clientPitfalls, payloadPitfalls, sourcePitfalls } from "./findings/pitfalls.js";
 import type { Finding } from "./findings/types.js";
 import { evaluateGates, type GateResult, type Gates } from "./gates.js";
 import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
 import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
+import { applyOrientation } from "./image/orientation.js";
 import { loadSharp } from "./image/sharp.js";
 import { type Metrics, measure } from "./metrics/measure.js";
 import type { ModelName, PlanOptions } from "./models/registry.js";
@@ -26,6 +29,12 @@ import { readSource } from "./source/index.js";
 import type { Source, SourceKind, SourceOptions } from "./source/types.js";
 
 export interface CompareOptions extends SourceOptions, DecodeOptions, PlanOptions {
+  /**
+   * Single source only: the client paths to reproduce and compare against the lossless
+   * payload, one or several (see CLIENT_NAMES). Omitted: the Pillow-default JPEG, reported in
+   * the schemaVersion 1 shape.
+   */
+  client?: ClientName | ClientName[];
   /** Also compare at this model's resolution, after its preprocessing. */
   model?: ModelName;
   /** Single source only: PNG written by sharp, or the untouched source bytes. */
@@ -71,6 +80,32 @@ export interface PayloadReport {
   jpeg?: JpegSettings;
 }
 
+/** A client path's payload: what it sends, how it writes it, and what it did. */
+export interface ClientPayloadReport extends PayloadReport {
+  client: ClientName;
+  /** What precedes the base64 text as the client writes it ("" for bare base64). */
+  sentPrefix: string;
+  steps: ClientSteps;
+}
+
+/** One client path against the lossless payload. */
+export interface ClientComparison {
+  client: ClientName;
+  description: string;
+  payload: ClientPayloadReport;
+  /** This path's payload over the lossless one. */
+  ratio: { bytes: number; dataUriLength: number };
+  /**
+   * Against the lossless pixels, turned the same way when the path applied an EXIF
+   * orientation; null when the sizes still differ.
+   */
+  metrics: Metrics | null;
+  /** What this path loses, each finding with `data.client`. */
+  findings: Finding[];
+  gates: GateResult[];
+  passed: boolean;
+}
+
 /** Plain data: JSON.stringify of it is the documented `--json` document. */
 export interface CompareReport {
   mode: "single" | "pair";
@@ -85,6 +120,12 @@ export interface CompareReport {
   passed: boolean;
   /** With a model: its size and token plan, and the metrics at that size. */
   model?: ModelComparison;
+  /**
+   * With the `client` option: every path, in the order asked. `payloads[1]`, `metrics`,
+   * `findings` and `gates` above are then the first path's, so a reader of the one-client
+   * document still finds them where it always did.
+   */
+  clients?: ClientComparison[];
 }
 
 /** Decoded pixels: width * height * 4 bytes, RGBA. */
@@ -97,6 +138,8 @@ export interface RgbaPixels {
 /** Bytes that a caller may write or print; never part of the JSON document. */
 export interface CompareArtifacts {
   payloads: [Payload, Payload];
+  /** With the `client` option: each path's payload, in the order of `report.clients`. */
+  clientPayloads?: ClientPayload[];
   diff?: RgbaPixels;
   /** The two payloads as decoded and measured, when asked for. */
   pixels?: [RgbaPixels, RgbaPixels];
@@ -187,6 +230,10 @@ function assemble(
 async function compareOne(spec: string, options: CompareOptions): Promise<CompareResult> {
   const source = await readSource(spec, options);
   const image = await decodeSource(source, options);
+  if (options.client !== undefined) {
+    const names = typeof options.client === "string" ? [options.client] : options.client;
+    return compareClients(source, image, names, options);
+  }
   // Before the PNG encode starts: an image the JPEG encoder refuses cannot be compared.
   checkEncodable("JPEG", image.width, image.height, source.input);
   const losslessPromise =
@@ -242,6 +289,164 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
   return {
     report,
     artifacts: artifacts(payloads, image, measured.diff, options.pixels ? lossyImage : undefined),
+  };
+}
+
+/** The file name a client guessing a MIME type would see: a path's or a URL's last segment. */
+function sourceName(source: Source): string | undefined {
+  if (source.kind === "file") return source.input;
+  if (source.kind === "url") {
+    try {
+      return new URL(source.finalUrl ?? source.input).pathname;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The chroma check compares a 4:2:0 JPEG with the source's own colours: only for paths that
+ * neither blend transparency nor turn the picture.
+ */
+function chromaComparable(steps: ClientSteps): boolean {
+  return (
+    steps.format === "jpeg" &&
+    steps.subsampling === "4:2:0" &&
+    (steps.alpha === "none" || steps.alpha === "stored-colour") &&
+    steps.orientation !== "applied" &&
+    steps.icc !== "converted"
+  );
+}
+
+/** One client path's payload against the lossless pixels. */
+async function compareClient(
+  name: ClientName,
+  source: Source,
+  image: DecodedImage,
+  lossless: Payload,
+  options: CompareOptions,
+): Promise<{ comparison: ClientComparison; payload: ClientPayload; decoded: DecodedImage }> {
+  const path = clientPath(name);
+  const payload = await withInput(
+    source.input,
+    path.encode({ image, bytes: source.bytes, name: sourceName(source), jpeg: options.jpeg }),
+  );
+  const decoded = await decode(payload.bytes);
+  // A path that turns the picture upright is measured against the reference turned the same
+  // way: the metrics then show the encoding's loss, the finding the turn.
+  const reference =
+    payload.steps.orientation === "applied"
+      ? applyOrientation(image.rgba, image.width, image.height, image.info.orientation)
+      : image;
+  const measured =
+    reference.width === decoded.width && reference.height === decoded.height
+      ? measure(reference.rgba, decoded.rgba, decoded.width, decoded.height, {
+          threshold: options.threshold,
+        }).metrics
+      : null;
+  const findings = [
+    ...(await clientPitfalls({
+      bytes: source.bytes,
+      image,
+      jpegQuality: jpegQuality(source.bytes, image),
+      steps: payload.steps,
+    })),
+    ...(await payloadPitfalls({
+      sourceBytes: source.bytes.length,
+      lossyBytes: payload.bytes.length,
+      ...(chromaComparable(payload.steps) && {
+        chroma: {
+          source: image.pillowRgba,
+          subsampled: decoded.rgba,
+          // The same quality at 4:4:4 through the Pillow-exact encoder: what the path would
+          // keep with subsampling off.
+          full: async () => {
+            const quality = payload.steps.quality ?? PILLOW_DEFAULT_JPEG.quality;
+            const full = await pillowJpegPayload(image, { quality, subsampling: "4:4:4" });
+            return (await decode(full.bytes)).rgba;
+          },
+          width: image.width,
+          height: image.height,
+        },
+      }),
+    })),
+  ].map((f) => forClient(f, name));
+  const gates = evaluateGates(measured, options.gates ?? {});
+  const report: ClientPayloadReport = {
+    ...payloadReport(payload),
+    client: name,
+    sentPrefix: payload.sentPrefix,
+    steps: payload.steps,
+  };
+  return {
+    comparison: {
+      client: name,
+      description: path.description,
+      payload: report,
+      ratio: {
+        bytes: payload.bytes.length / lossless.bytes.length,
+        dataUriLength: report.dataUriLength / dataUriLength(lossless.mime, lossless.bytes.length),
+      },
+      metrics: measured,
+      findings,
+      gates,
+      passed: gates.every((g) => g.passed),
+    },
+    payload,
+    decoded,
+  };
+}
+
+/**
+ * One source through several client paths, one after another (each encode already uses
+ * libvips' threads); the lossless PNG is encoded once, alongside the first path.
+ */
+async function compareClients(
+  source: Source,
+  image: DecodedImage,
+  names: readonly ClientName[],
+  options: CompareOptions,
+): Promise<CompareResult> {
+  const lossless =
+    (options.lossless ?? SETTINGS.lossless.default) === "original"
+      ? originalPayload(image, source.bytes)
+      : await pngPayload(image);
+  const results = [];
+  for (const name of names)
+    results.push(await compareClient(name, source, image, lossless, options));
+  const [first] = results;
+  if (first === undefined) throw new RangeError("compare needs at least one client path");
+  const report = assemble(
+    "single",
+    [sourceReport(source, image)],
+    [lossless, first.payload],
+    first.comparison.metrics,
+    [...sourceFindings(source, undefined), ...first.comparison.findings],
+    options.gates ?? {},
+  );
+  report.clients = results.map((r) => r.comparison);
+  report.passed = results.every((r) => r.comparison.passed);
+  if (options.model !== undefined) {
+    report.model = compareAsSeen(
+      options.model,
+      image,
+      first.decoded,
+      first.comparison.metrics,
+      options,
+    );
+  }
+  return {
+    report,
+    artifacts: {
+      ...artifacts(
+        [lossless, first.payload],
+        image,
+        undefined,
+        options.pixels ? first.decoded : undefined,
+      ),
+      clientPayloads: results.map((r) => r.payload),
+    },
   };
 }
 
@@ -337,10 +542,17 @@ export async function compare(
     "maxPixels",
     "lossless",
     "threshold",
+    "client",
   ]);
   if (options.jpeg) validateOptions(options.jpeg, ["quality", "subsampling"], "jpeg.");
   if (options.gates)
     validateOptions(options.gates, ["minPsnr", "minSsim", "maxMismatch"], "gates.");
+  if (other !== undefined && options.client !== undefined) {
+    throw new ImgencError(
+      "usage",
+      "client applies to one source; two sources are compared as given",
+    );
+  }
   return other === undefined ? compareOne(source, options) : comparePair(source, other, options);
 }
 

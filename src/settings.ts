@@ -1,5 +1,6 @@
 import type { Shard } from "./check/discover.js";
 import { WORKER_BASE_BYTES, WORKER_BYTES_PER_PIXEL } from "./check/run.js";
+import { CLIENT_NAMES, type ClientName } from "./client/types.js";
 import { ImgencError } from "./errors.js";
 import type { MismatchLimit } from "./gates.js";
 import { MODELS } from "./models/registry.js";
@@ -112,6 +113,25 @@ function oneOf<const C extends readonly string[]>(choices: C) {
     expected: choiceWords(choices),
     check,
     fromText: check,
+    fromJson: check,
+  };
+}
+
+/** One client path or several without repeats: "opencv", ["pillow", "opencv"], "pillow,opencv". */
+function clientList() {
+  const names: readonly string[] = CLIENT_NAMES;
+  const check = (value: unknown): ClientName[] | undefined => {
+    const list: unknown = typeof value === "string" ? [value] : value;
+    if (!Array.isArray(list) || list.length === 0) return undefined;
+    if (!list.every((n) => typeof n === "string" && names.includes(n))) return undefined;
+    if (new Set(list).size !== list.length) return undefined;
+    return list as ClientName[];
+  };
+  return {
+    expected: `${choiceWords(CLIENT_NAMES)}, or a list of them without repeats`,
+    textExpected: `client paths separated by commas, without repeats, each ${choiceWords(CLIENT_NAMES)}`,
+    check,
+    fromText: (text: string) => check(text.split(",").map((name) => name.trim())),
     fromJson: check,
   };
 }
@@ -253,6 +273,15 @@ export const SETTINGS = {
     },
     default: "png" as const,
     ...oneOf(["png", "original"]),
+  },
+  client: {
+    name: "client",
+    config: true,
+    flags: "--client <names>",
+    commands: ["compare", "encode", "check"],
+    help: `compare these client paths, comma-separated, instead of the default lossy JPEG: ${CLIENT_NAMES.join(", ")}`,
+    helpFor: { encode: `print the payload this client path sends: ${CLIENT_NAMES.join(", ")}` },
+    ...clientList(),
   },
   threshold: {
     name: "threshold",

@@ -56,7 +56,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     )
     .argument("<source>", "image path, URL, data: URI or -")
     .argument("[other]", "a second image to compare with <source> as given");
-  addSettings(compare, "compare", ["lossless", "quality", "subsampling", "threshold"])
+  addSettings(compare, "compare", ["client", "lossless", "quality", "subsampling", "threshold"])
     .option("--json", "print one JSON document on stdout")
     .option("--diff <file.png>", "write pixelmatch's diff image")
     .option("--report <file.html>", "write a self-contained HTML report")
@@ -86,7 +86,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     )
     .argument("<source>", "image path, URL, data: URI or -")
     .option("--lossy", `the JPEG Pillow's default save writes ${PILLOW_DEFAULT}`);
-  addSettings(encode, "encode", ["lossless", "format", "quality", "subsampling"])
+  addSettings(encode, "encode", ["client", "lossless", "format", "quality", "subsampling"])
+    .option("--as-sent", "with --client: print the payload exactly as that client writes it")
     .option("--base64", "print bare base64 instead of a data URI")
     .addOption(
       choiceOption("--request <api>", "print the JSON image content part that API expects", [
@@ -137,7 +138,14 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option("--jsonl", "print one JSON line per image as it finishes")
     .option("--junit <file>", "write JUnit XML: one testcase per image")
     .option("--report <file.html>", "write a self-contained HTML report");
-  addSettings(check, "check", ["shard", "lossless", "quality", "subsampling", "threshold"]);
+  addSettings(check, "check", [
+    "shard",
+    "client",
+    "lossless",
+    "quality",
+    "subsampling",
+    "threshold",
+  ]);
   addGateOptions(check, "check");
   addModelOptions(check, "check");
   addSourceOptions(check, "check").action(async (paths: string[], _opts, command: Command) => {

@@ -191,12 +191,26 @@ const MESSAGES = {
       whiteR: number;
       whiteG: number;
       whiteB: number;
+      /** With a client path: what it shows there. */
+      shows?: "stored-colour" | "black" | "white";
     },
     // The message rounds the unrounded means, which data keeps to two decimals only.
-    x: { imagePixels: number; stored: Triple; white: Triple },
-  ) =>
-    `${d.pixels} pixels (${fixed((100 * d.pixels) / x.imagePixels)}%) are not fully opaque: Pillow's convert("RGB") drops alpha and shows their stored colour, ` +
-    `mean ${rgb(x.stored)}, where qwen-vl-utils and vLLM composite onto white, mean ${rgb(x.white)}; composite before encoding`,
+    x: { imagePixels: number; stored: Triple; white: Triple; shown: Triple },
+  ) => {
+    const opaque = `${d.pixels} pixels (${fixed((100 * d.pixels) / x.imagePixels)}%) are not fully opaque`;
+    if (d.shows === undefined) {
+      return (
+        `${opaque}: Pillow's convert("RGB") drops alpha and shows their stored colour, ` +
+        `mean ${rgb(x.stored)}, where qwen-vl-utils and vLLM composite onto white, mean ${rgb(x.white)}; composite before encoding`
+      );
+    }
+    if (d.shows === "white") {
+      return `${opaque}: this path composites them onto white, mean ${rgb(x.shown)}, as qwen-vl-utils and vLLM would; transparency itself is gone`;
+    }
+    const what =
+      d.shows === "black" ? "blends them onto black" : "drops alpha and shows their stored colour";
+    return `${opaque}: this path ${what}, mean ${rgb(x.shown)}, where qwen-vl-utils and vLLM composite the original onto white, mean ${rgb(x.white)}; composite onto white before encoding`;
+  },
   "orientation-lost": (d: { orientation: number }) =>
     `EXIF orientation ${d.orientation} is not applied by Pillow's save, qwen-vl-utils or vLLM before mid-2026: the model sees the picture ${UNCORRECTED[d.orientation] ?? `in the stored orientation (EXIF ${d.orientation})`}; apply it before encoding (ImageOps.exif_transpose)`,
   "icc-dropped": (d: { profile: string } & DeltaEData) =>
@@ -262,6 +276,15 @@ export function createFinding<C extends FindingCode>(
     severity: findingInfo(code).severity,
     message: findingMessage(code, data, ...extra),
     data: data as Record<string, Value>,
+  };
+}
+
+/** A finding about one client path's payload: named in the message and in `data.client`. */
+export function forClient(finding: Finding, client: string): Finding {
+  return {
+    ...finding,
+    message: `${client}: ${finding.message}`,
+    data: { ...finding.data, client },
   };
 }
 

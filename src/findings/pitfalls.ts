@@ -1,3 +1,4 @@
+import type { ClientSteps } from "../client/types.js";
 import type { DecodedImage, ImageInfo } from "../image/decode.js";
 import { loadSharp } from "../image/sharp.js";
 import type { ChromaError } from "../metrics/chroma.js";
@@ -19,12 +20,16 @@ const ICC_VISIBLE_DELTA_E = 0.5;
 const CHROMA_VISIBLE_DB = 35;
 const CHROMA_GAIN_DB = 6;
 
-function alphaDropped(image: DecodedImage): Finding | undefined {
+/** What a path shows where alpha was: the stored colour, or a blend onto black or white. */
+export type AlphaShown = "stored-colour" | "black" | "white";
+
+function alphaDropped(image: DecodedImage, shows?: AlphaShown): Finding | undefined {
   if (!image.info.hasAlpha) return undefined;
   const { rgba, pillowRgba } = image;
   let count = 0;
   const stored = [0, 0, 0];
   const white = [0, 0, 0];
+  const black = [0, 0, 0];
   for (let i = 0; i < rgba.length; i += 4) {
     const a = rgba[i + 3] as number;
     if (a === 255) continue;
@@ -32,12 +37,14 @@ function alphaDropped(image: DecodedImage): Finding | undefined {
     for (let c = 0; c < 3; c++) {
       stored[c] = (stored[c] as number) + (pillowRgba[i + c] as number);
       white[c] = (white[c] as number) + ((rgba[i + c] as number) * a + 255 * (255 - a)) / 255;
+      black[c] = (black[c] as number) + ((rgba[i + c] as number) * a) / 255;
     }
   }
   if (count === 0) return undefined;
   const mean = (sums: number[]) => sums.map((s) => s / count) as [number, number, number];
-  const [ms, mw] = [mean(stored), mean(white)];
+  const [ms, mw, mb] = [mean(stored), mean(white), mean(black)];
   const pixels = image.width * image.height;
+  const shown = shows === "black" ? mb : shows === "white" ? mw : ms;
   return createFinding(
     "alpha-dropped",
     {
@@ -49,8 +56,9 @@ function alphaDropped(image: DecodedImage): Finding | undefined {
       whiteR: fixed(mw[0], 2),
       whiteG: fixed(mw[1], 2),
       whiteB: fixed(mw[2], 2),
+      ...(shows !== undefined && { shows }),
     },
-    { imagePixels: pixels, stored: ms, white: mw },
+    { imagePixels: pixels, stored: ms, white: mw, shown },
   );
 }
 
@@ -146,6 +154,32 @@ export async function sourcePitfalls(input: SourcePitfallInput): Promise<Finding
     framesDropped(info),
     await cmykConverted(info, input.image),
     secondGeneration(info, input.jpegQuality),
+  ];
+  return found.filter((f): f is Finding => f !== undefined);
+}
+
+export interface ClientPitfallInput extends SourcePitfallInput {
+  steps: ClientSteps;
+}
+
+/**
+ * The source's losses as one client path causes them: alpha, orientation and the ICC profile
+ * are reported only where the path loses them, and re-encoding losses only where it re-encodes.
+ */
+export async function clientPitfalls(input: ClientPitfallInput): Promise<Finding[]> {
+  const { steps, image } = input;
+  const { info } = image;
+  const reencoded = steps.format !== "original";
+  const found = [
+    steps.alpha === "stored-colour" || steps.alpha === "black" || steps.alpha === "white"
+      ? alphaDropped(image, steps.alpha)
+      : undefined,
+    steps.orientation === "lost" ? orientationLost(info) : undefined,
+    steps.icc === "dropped" ? await iccDropped(info, input.bytes, image) : undefined,
+    reencoded ? depthReduced(info, image) : undefined,
+    reencoded ? framesDropped(info) : undefined,
+    reencoded && steps.icc !== "converted" ? await cmykConverted(info, image) : undefined,
+    steps.format === "jpeg" ? secondGeneration(info, input.jpegQuality) : undefined,
   ];
   return found.filter((f): f is Finding => f !== undefined);
 }

@@ -25,7 +25,7 @@ interface Flags {
   emit?: "lossless" | "lossy";
 }
 
-const SINGLE_ONLY = ["lossless", "quality", "subsampling", "emit"] as const;
+const SINGLE_ONLY = ["lossless", "quality", "subsampling", "client", "emit"] as const;
 
 function usage(message: string): ImgencError {
   return new ImgencError("usage", message);
@@ -57,6 +57,7 @@ export async function runCompare(
         jpeg: { quality: values.quality, subsampling: values.subsampling },
       }),
     ...(values.threshold !== undefined && { threshold: values.threshold }),
+    ...(values.client !== undefined && { client: values.client }),
     diff: flags.diff !== undefined || flags.report !== undefined,
     pixels: flags.report !== undefined,
     gates: gatesOf(values),
@@ -103,7 +104,9 @@ export async function runCompare(
         const payload = artifacts.payloads[flags.emit === "lossless" ? 0 : 1];
         await write(io.stdout, `${toDataUri(payload.mime, payload.bytes)}\n`);
       } else if (flags.json) {
-        await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`);
+        // The clients array is the one change of shape: documents without it stay version 1.
+        const schemaVersion = report.clients === undefined ? 1 : 2;
+        await write(io.stdout, `${JSON.stringify({ schemaVersion, ...report }, null, 2)}\n`);
       } else {
         const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
         await write(io.stdout, formatCompare(report, chalk));

@@ -1,6 +1,12 @@
 import { stripVTControlCharacters as plain } from "node:util";
 import type { ChalkInstance } from "chalk";
-import type { CompareReport, PayloadReport, SourceReport } from "../../compare.js";
+import type {
+  ClientComparison,
+  ClientPayloadReport,
+  CompareReport,
+  PayloadReport,
+  SourceReport,
+} from "../../compare.js";
 import { bytes, count, percent, ratio } from "../../format/numbers.js";
 import type { GateResult } from "../../gates.js";
 import type { Metrics } from "../../metrics/measure.js";
@@ -8,7 +14,8 @@ import { findingsBlock } from "./findings.js";
 import { comparisonBlock } from "./model.js";
 import { termSafe } from "./terminal.js";
 
-function table(rows: string[][], color: ChalkInstance): string[] {
+/** Columns before `textColumns` align left (text), the rest right (figures). */
+function table(rows: string[][], color: ChalkInstance, textColumns = 3): string[] {
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => {
@@ -20,7 +27,7 @@ function table(rows: string[][], color: ChalkInstance): string[] {
       .map((cell, i) => {
         const pad = " ".repeat((widths[i] ?? 0) - plain(cell).length);
         // Text columns align left, figures right.
-        return i < 3 ? cell + pad : pad + cell;
+        return i < textColumns ? cell + pad : pad + cell;
       })
       .join("  ")
       .trimEnd();
@@ -105,8 +112,103 @@ function gateLine(g: GateResult, measured: boolean, c: ChalkInstance): string {
   return `  ${mark} --${g.gate}: ${name} ${value}, limit ${op} ${shown(g.limit)}`;
 }
 
+function psnrCell(m: Metrics | null): string {
+  if (m === null) return "n/a";
+  return m.psnr === null ? "inf" : m.psnr.toFixed(2);
+}
+
+/** What a path did, in a few words: "JPEG q75 4:2:0", "PNG", "original bytes". */
+function stepsCell(p: ClientPayloadReport): string {
+  const s = p.steps;
+  const format = s.format === "original" ? "original bytes" : s.format.toUpperCase();
+  const quality = s.quality !== undefined && !s.lossless ? ` q${s.quality}` : "";
+  const sampling = s.subsampling !== undefined ? ` ${s.subsampling}` : "";
+  return `${format}${quality}${sampling}`;
+}
+
+/** One row per client path: the at-a-glance answer to "which path is safe for this image?" */
+function clientRows(clients: readonly ClientComparison[]): string[][] {
+  return [
+    [
+      "client",
+      "sends",
+      "as",
+      "bytes",
+      "data URI",
+      "changed",
+      "pixelmatch",
+      "PSNR",
+      "SSIM",
+      "findings",
+    ],
+    ...clients.map((k) => {
+      const m = k.metrics;
+      const prefix = k.payload.sentPrefix === "" ? "bare base64" : k.payload.sentPrefix;
+      return [
+        k.client,
+        stepsCell(k.payload),
+        prefix,
+        count(k.payload.bytes),
+        count(k.payload.dataUriLength),
+        m === null ? "n/a" : percent(m.changedShare),
+        m === null ? "n/a" : percent(m.mismatchShare),
+        psnrCell(m),
+        m === null || m.ssim === null ? "n/a" : m.ssim.toFixed(4),
+        String(k.findings.length),
+      ];
+    }),
+  ];
+}
+
+/** compare --client: the lossless reference, then a row per path, then every path's findings. */
+function formatClients(
+  report: CompareReport,
+  clients: readonly ClientComparison[],
+  c: ChalkInstance,
+): string {
+  const lines: string[] = [];
+  const [source] = report.sources;
+  if (source !== undefined) {
+    lines.push(`${c.bold("source")} ${termSafe(source.input)}`);
+    lines.push(`  ${termSafe(describeSource(source))}`);
+  }
+  const [lossless] = report.payloads;
+  lines.push(
+    "",
+    `${c.bold("reference")} ${lossless.label}: ${count(lossless.bytes)} bytes, data URI ${count(lossless.dataUriLength)}`,
+    "",
+  );
+  lines.push(...table(clientRows(clients), c, 3));
+  lines.push(
+    c.dim("changed: pixels with any change; pixelmatch: perceptible at the threshold; PSNR in dB"),
+  );
+  const sourceFindings = report.findings.filter((f) => f.data?.client === undefined);
+  lines.push(...findingsBlock([...sourceFindings, ...clients.flatMap((k) => k.findings)], c));
+  const gates = clients.flatMap((k) =>
+    k.gates.map((g) => ({ client: k.client, gate: g, measured: k.metrics !== null })),
+  );
+  if (gates.length > 0) {
+    lines.push("", c.bold("gates"));
+    lines.push(
+      ...gates.map(
+        ({ client, gate, measured }) => `${gateLine(gate, measured, c)} ${c.dim(`(${client})`)}`,
+      ),
+    );
+    const failed = gates.filter(({ gate }) => !gate.passed).length;
+    lines.push(
+      failed === 0
+        ? c.green(`passed: ${gates.length} of ${gates.length} gates`)
+        : c.red(`failed: ${failed} of ${gates.length} gates`),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
 /** The human report for `imgenc compare`. */
 export function formatCompare(report: CompareReport, c: ChalkInstance): string {
+  if (report.clients !== undefined && report.clients.length > 1) {
+    return formatClients(report, report.clients, c);
+  }
   const lines: string[] = [];
   for (const [i, source] of report.sources.entries()) {
     const tag = report.mode === "pair" ? (i === 0 ? "A" : "B") : "source";
