@@ -1,4 +1,4 @@
-import { clientPath } from "./client/index.js";
+import { clientPath, sourceName } from "./client/index.js";
 import type { ClientName, ClientPayload, ClientSteps } from "./client/types.js";
 import { ImgencError, withInput } from "./errors.js";
 import { lintDataUri } from "./findings/lint-data-uri.js";
@@ -135,11 +135,20 @@ export interface RgbaPixels {
   rgba: Uint8Array;
 }
 
+interface ClientArtifacts {
+  payload: ClientPayload;
+  diff?: RgbaPixels;
+  pixels?: [RgbaPixels, RgbaPixels];
+}
+
 /** Bytes that a caller may write or print; never part of the JSON document. */
 export interface CompareArtifacts {
   payloads: [Payload, Payload];
-  /** With the `client` option: each path's payload, in the order of `report.clients`. */
-  clientPayloads?: ClientPayload[];
+  /**
+   * With the `client` option: each path's payload, in the order of `report.clients`, with its
+   * diff and the pixels measured (the reference turned as the path turned it) when asked for.
+   */
+  clients?: ClientArtifacts[];
   diff?: RgbaPixels;
   /** The two payloads as decoded and measured, when asked for. */
   pixels?: [RgbaPixels, RgbaPixels];
@@ -292,19 +301,6 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
   };
 }
 
-/** The file name a client guessing a MIME type would see: a path's or a URL's last segment. */
-function sourceName(source: Source): string | undefined {
-  if (source.kind === "file") return source.input;
-  if (source.kind === "url") {
-    try {
-      return new URL(source.finalUrl ?? source.input).pathname;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
 /**
  * The chroma check compares a 4:2:0 JPEG with the source's own colours: only for paths that
  * neither blend transparency nor turn the picture.
@@ -326,7 +322,7 @@ async function compareClient(
   image: DecodedImage,
   lossless: Payload,
   options: CompareOptions,
-): Promise<{ comparison: ClientComparison; payload: ClientPayload; decoded: DecodedImage }> {
+): Promise<{ comparison: ClientComparison; artifacts: ClientArtifacts; decoded: DecodedImage }> {
   const path = clientPath(name);
   const payload = await withInput(
     source.input,
@@ -339,12 +335,14 @@ async function compareClient(
     payload.steps.orientation === "applied"
       ? applyOrientation(image.rgba, image.width, image.height, image.info.orientation)
       : image;
-  const measured =
-    reference.width === decoded.width && reference.height === decoded.height
-      ? measure(reference.rgba, decoded.rgba, decoded.width, decoded.height, {
-          threshold: options.threshold,
-        }).metrics
-      : null;
+  const sameSize = reference.width === decoded.width && reference.height === decoded.height;
+  const measurement = sameSize
+    ? measure(reference.rgba, decoded.rgba, decoded.width, decoded.height, {
+        threshold: options.threshold,
+        diff: options.diff,
+      })
+    : undefined;
+  const measured = measurement?.metrics ?? null;
   const findings = [
     ...(await clientPitfalls({
       bytes: source.bytes,
@@ -393,7 +391,19 @@ async function compareClient(
       gates,
       passed: gates.every((g) => g.passed),
     },
-    payload,
+    artifacts: {
+      payload,
+      ...(measurement?.diff !== undefined && {
+        diff: { width: decoded.width, height: decoded.height, rgba: measurement.diff },
+      }),
+      ...(options.pixels &&
+        sameSize && {
+          pixels: [
+            { width: reference.width, height: reference.height, rgba: reference.rgba },
+            { width: decoded.width, height: decoded.height, rgba: decoded.rgba },
+          ],
+        }),
+    },
     decoded,
   };
 }
@@ -420,7 +430,7 @@ async function compareClients(
   const report = assemble(
     "single",
     [sourceReport(source, image)],
-    [lossless, first.payload],
+    [lossless, first.artifacts.payload],
     first.comparison.metrics,
     [...sourceFindings(source, undefined), ...first.comparison.findings],
     options.gates ?? {},
@@ -439,13 +449,10 @@ async function compareClients(
   return {
     report,
     artifacts: {
-      ...artifacts(
-        [lossless, first.payload],
-        image,
-        undefined,
-        options.pixels ? first.decoded : undefined,
-      ),
-      clientPayloads: results.map((r) => r.payload),
+      payloads: [lossless, first.artifacts.payload],
+      ...(first.artifacts.diff && { diff: first.artifacts.diff }),
+      ...(first.artifacts.pixels && { pixels: first.artifacts.pixels }),
+      clients: results.map((r) => r.artifacts),
     },
   };
 }
@@ -554,6 +561,26 @@ export async function compare(
     );
   }
   return other === undefined ? compareOne(source, options) : comparePair(source, other, options);
+}
+
+/**
+ * The report of one client path alone, in the one-client shape: the lossless payload against
+ * that path's, with the source's findings and the path's own.
+ */
+export function clientReport(report: CompareReport, comparison: ClientComparison): CompareReport {
+  const { clients: _all, ...rest } = report;
+  return {
+    ...rest,
+    payloads: [report.payloads[0], comparison.payload],
+    ratio: comparison.ratio,
+    metrics: comparison.metrics,
+    findings: [
+      ...report.findings.filter((f) => f.data?.client === undefined),
+      ...comparison.findings,
+    ],
+    gates: comparison.gates,
+    passed: comparison.passed,
+  };
 }
 
 /** pixelmatch's diff image as PNG bytes. */

@@ -1,3 +1,5 @@
+import { clientPath, sourceName } from "./client/index.js";
+import type { ClientName } from "./client/types.js";
 import { ImgencError, withInput } from "./errors.js";
 import { type DecodeOptions, decode } from "./image/decode.js";
 import { loadSharp } from "./image/sharp.js";
@@ -6,7 +8,7 @@ import { type ModelName, modelPlan, type PlanOptions } from "./models/registry.j
 import { type Budget, type BudgetSteps, fitBudget } from "./payload/budget.js";
 import type { EncodeSettings } from "./payload/encode.js";
 import { originalPayload } from "./payload/lossless.js";
-import type { Payload } from "./payload/types.js";
+import type { JpegSettings, Payload } from "./payload/types.js";
 import { SOURCE_SETTINGS, validateOptions } from "./settings.js";
 import { readSource } from "./source/index.js";
 import type { Source, SourceOptions } from "./source/types.js";
@@ -19,7 +21,11 @@ export interface EncodeOptions extends SourceOptions, DecodeOptions, Budget, Pla
    * Re-encode with these settings, keep the source bytes ("original"), or make a PNG of exactly
    * what a model's preprocessing produces from the source ({ modelView }).
    */
-  encoding: EncodeSettings | "original" | { modelView: ModelName };
+  encoding:
+    | EncodeSettings
+    | "original"
+    | { modelView: ModelName }
+    | { client: ClientName; jpeg?: JpegSettings };
 }
 
 export interface EncodeResult {
@@ -34,13 +40,25 @@ export async function encode(spec: string, options: EncodeOptions): Promise<Enco
   if (typeof options.encoding === "object") {
     validateOptions(
       options.encoding,
-      ["format", "quality", "subsampling", "modelView"],
+      ["format", "quality", "subsampling", "modelView", "client"],
       "encoding.",
     );
   }
   const source = await readSource(spec, options);
   const image = await withInput(source.input, decode(source.bytes, options));
   const encoding = options.encoding;
+  if (typeof encoding === "object" && "client" in encoding) {
+    const payload = await withInput(
+      source.input,
+      clientPath(encoding.client).encode({
+        image,
+        bytes: source.bytes,
+        name: sourceName(source),
+        jpeg: encoding.jpeg,
+      }),
+    );
+    return { source, payload, steps: {} };
+  }
   if (typeof encoding === "object" && "modelView" in encoding) {
     const plan = modelPlan(encoding.modelView, image.width, image.height, options);
     if (plan.error !== null) {

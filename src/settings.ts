@@ -127,12 +127,14 @@ function clientList() {
     if (new Set(list).size !== list.length) return undefined;
     return list as ClientName[];
   };
+  const fromText = (text: string) => check(text.split(",").map((name) => name.trim()));
   return {
     expected: `${choiceWords(CLIENT_NAMES)}, or a list of them without repeats`,
     textExpected: `client paths separated by commas, without repeats, each ${choiceWords(CLIENT_NAMES)}`,
     check,
-    fromText: (text: string) => check(text.split(",").map((name) => name.trim())),
-    fromJson: check,
+    fromText,
+    // A config may write the list as JSON or as the command line does.
+    fromJson: (value: unknown) => (typeof value === "string" ? fromText(value) : check(value)),
   };
 }
 

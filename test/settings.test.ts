@@ -6,6 +6,7 @@ import { parseConfig } from "../src/check/config.js";
 import { check } from "../src/check/index.js";
 import { flagName, parseArgument } from "../src/cli/options.js";
 import { buildProgram } from "../src/cli/program.js";
+import { CLIENT_NAMES } from "../src/client/types.js";
 import { compare } from "../src/compare.js";
 import { encode } from "../src/encode.js";
 import { ImgencError } from "../src/errors.js";
@@ -41,6 +42,10 @@ const TEXTS = [
   ...["4:2:0", "4:4:4", "4:1:1", "png", "PNG", "original", "jpeg", "webp", "gif"],
   ...MODELS,
   "Qwen2.5-VL",
+  ...CLIENT_NAMES,
+  `${CLIENT_NAMES.join(",")}`,
+  "pillow,pillow",
+  "pillow,",
 ];
 
 /** The JSON a user would write in a config for what they would type on the command line. */
@@ -65,6 +70,7 @@ describe("the settings table", () => {
       "quality",
       "subsampling",
       "lossless",
+      "client",
       "threshold",
       "model",
       "minPixels",

@@ -146,6 +146,7 @@ function job(
       maxInputBytes: options.maxInputBytes ?? SETTINGS.maxInputBytes.default,
       maxInputPixels: options.maxInputPixels ?? SETTINGS.maxInputPixels.default,
       ...(settings.lossless !== undefined && { lossless: settings.lossless }),
+      ...(settings.client !== undefined && { client: settings.client }),
       jpeg: {
         quality: settings.quality ?? SETTINGS.quality.default,
         subsampling: settings.subsampling ?? SETTINGS.subsampling.default,

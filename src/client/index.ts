@@ -1,3 +1,4 @@
+import type { Source } from "../source/types.js";
 import { pillow } from "./pillow.js";
 import { CLIENT_NAMES, type ClientName, type ClientPath } from "./types.js";
 
@@ -16,4 +17,15 @@ export function parseClientList(text: string): ClientName[] | undefined {
   if (names.some((n) => !(CLIENT_NAMES as readonly string[]).includes(n))) return undefined;
   if (new Set(names).size !== names.length) return undefined;
   return names as ClientName[];
+}
+
+/** The file name a client guessing a MIME type would see: a path, or a URL's path. */
+export function sourceName(source: Source): string | undefined {
+  if (source.kind === "file") return source.input;
+  if (source.kind !== "url") return undefined;
+  try {
+    return new URL(source.finalUrl ?? source.input).pathname;
+  } catch {
+    return undefined;
+  }
 }

@@ -21,7 +21,7 @@ const CHROMA_VISIBLE_DB = 35;
 const CHROMA_GAIN_DB = 6;
 
 /** What a path shows where alpha was: the stored colour, or a blend onto black or white. */
-export type AlphaShown = "stored-colour" | "black" | "white";
+type AlphaShown = "stored-colour" | "black" | "white";
 
 function alphaDropped(image: DecodedImage, shows?: AlphaShown): Finding | undefined {
   if (!image.info.hasAlpha) return undefined;

@@ -1,5 +1,5 @@
 import type { CheckItem, CheckTotals } from "../check/types.js";
-import type { CompareResult } from "../compare.js";
+import { type CompareResult, clientReport } from "../compare.js";
 import { reportImages } from "./images.js";
 import type { ReportEntry } from "./types.js";
 
@@ -34,6 +34,27 @@ export async function compareReportPage(
   options: ReportPageOptions = {},
 ): Promise<AsyncIterable<string>> {
   const { report, artifacts } = result;
+  if (report.clients !== undefined && report.clients.length > 1) {
+    const title = report.sources.map((s) => s.input).join(" vs ");
+    const entries: ReportEntry[] = [];
+    for (const [i, comparison] of report.clients.entries()) {
+      const made = artifacts.clients?.[i];
+      entries.push({
+        id: `client-${comparison.client}`,
+        title: `${title}: ${comparison.client}`,
+        report: clientReport(report, comparison),
+        passed: comparison.passed,
+        ...(made?.pixels && {
+          images: await reportImages({
+            payloads: [artifacts.payloads[0], made.payload],
+            pixels: made.pixels,
+            ...(made.diff && { diff: made.diff }),
+          }),
+        }),
+      });
+    }
+    return render(entries, `imgenc compare: ${title}, ${entries.length} client paths`, options);
+  }
   const entry: ReportEntry = {
     id: "image",
     title: report.sources.map((s) => s.input).join(" vs "),

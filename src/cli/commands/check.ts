@@ -108,7 +108,9 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
       async () => {
         if (stdoutFailure !== undefined) throw stdoutFailure;
         if (flags.json) {
-          const doc = { schemaVersion: 1, images: items.map(itemJson), totals };
+          // Reports with client paths carry the compare document's version 2 shape.
+          const schemaVersion = items.some((i) => i.report?.clients !== undefined) ? 2 : 1;
+          const doc = { schemaVersion, images: items.map(itemJson), totals };
           await write(io.stdout, `${JSON.stringify(doc, null, 2)}\n`);
         } else if (!flags.jsonl) {
           await write(io.stdout, formatCheck(items, totals, chalk));

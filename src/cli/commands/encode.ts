@@ -14,6 +14,7 @@ import { localInputs, modelOptions, sourceOptions } from "./shared.js";
 
 interface Flags {
   lossy?: boolean;
+  asSent?: boolean;
   base64?: boolean;
   request?: "openai" | "anthropic";
   output?: string;
@@ -50,6 +51,33 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
   ) {
     throw usage("--model-view prints the model's own view as PNG; drop the other encoding options");
   }
+  if (values.client !== undefined) {
+    if (values.client.length > 1) {
+      throw usage("encode prints one payload: give --client one path (compare takes several)");
+    }
+    const other = flags.lossy
+      ? "--lossy"
+      : given.format !== undefined
+        ? "--format"
+        : given.lossless !== undefined
+          ? "--lossless"
+          : values.modelView !== undefined
+            ? "--model-view"
+            : values.maxBytes !== undefined
+              ? "--max-bytes"
+              : values.maxSide !== undefined
+                ? "--max-side"
+                : undefined;
+    if (other !== undefined) {
+      throw usage(`--client prints what that client sends; it cannot be combined with ${other}`);
+    }
+  }
+  if (flags.asSent && values.client === undefined) {
+    throw usage("--as-sent prints a client path's payload as it writes it: add --client <name>");
+  }
+  if (flags.asSent && (flags.base64 || flags.request !== undefined)) {
+    throw usage("--as-sent is its own output; it cannot be combined with --base64 or --request");
+  }
   if (flags.base64 && flags.request !== undefined) {
     throw usage("--base64 and --request are different outputs; pick one");
   }
@@ -66,20 +94,32 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
     ...sourceOptions(values, io),
     ...modelOptions({ minPixels: values.minPixels, maxPixels: values.maxPixels }),
     encoding:
-      values.modelView !== undefined
-        ? { modelView: values.modelView }
-        : values.lossless === "original"
-          ? "original"
-          : {
-              format,
-              quality: values.quality ?? SETTINGS.quality.default,
-              subsampling: values.subsampling ?? SETTINGS.subsampling.default,
-            },
+      values.client?.[0] !== undefined
+        ? {
+            client: values.client[0],
+            ...(values.quality !== undefined &&
+              values.subsampling !== undefined && {
+                jpeg: { quality: values.quality, subsampling: values.subsampling },
+              }),
+          }
+        : values.modelView !== undefined
+          ? { modelView: values.modelView }
+          : values.lossless === "original"
+            ? "original"
+            : {
+                format,
+                quality: values.quality ?? SETTINGS.quality.default,
+                subsampling: values.subsampling ?? SETTINGS.subsampling.default,
+              },
     ...(values.maxBytes !== undefined && { maxBytes: values.maxBytes }),
     ...(values.maxSide !== undefined && { maxSide: values.maxSide }),
   });
   const form: PayloadForm = flags.request ?? (flags.base64 ? "base64" : "data-uri");
-  const text = `${formatPayload(result.payload, form)}\n`;
+  const payload = result.payload;
+  const text =
+    flags.asSent && "sentPrefix" in payload
+      ? `${payload.sentPrefix}${payload.bytes.toString("base64")}\n`
+      : `${formatPayload(payload, form)}\n`;
   const note = describeSteps(result.steps, result.payload.bytes.length);
   if (note !== undefined)
     await write(io.stderr, `imgenc: ${termSafe(result.source.input)}: ${note}\n`);

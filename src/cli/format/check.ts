@@ -3,10 +3,36 @@ import type { ChalkInstance } from "chalk";
 import { rankWorstFirst } from "../../check/rank.js";
 import type { CheckItem, CheckTotals } from "../../check/types.js";
 import { percent, ratio } from "../../format/numbers.js";
+import type { Metrics } from "../../metrics/measure.js";
 import { termSafe } from "./terminal.js";
 
 /** Passed images shown after the failures; the rest are counted, not listed. */
 const PASSED_SHOWN = 10;
+
+function metricCells(m: Metrics | null | undefined): string[] {
+  return [
+    m ? (m.psnr === null ? "identical" : `${m.psnr.toFixed(2)} dB`) : "-",
+    m?.ssim == null ? "-" : m.ssim.toFixed(4),
+    m ? percent(m.mismatchShare) : "-",
+  ];
+}
+
+/** With several client paths, a row per path under the image's own (which is the first path). */
+function clientRowsOf(item: CheckItem, c: ChalkInstance): string[][] {
+  const clients = item.report?.clients;
+  if (clients === undefined || clients.length < 2) return [];
+  return clients.map((k) => {
+    const failed = k.gates.filter((g) => !g.passed).map((g) => `--${g.gate}`);
+    return [
+      "",
+      c.dim(`  ${k.client}`),
+      ...metricCells(k.metrics),
+      ratio(k.ratio.bytes),
+      String(k.findings.length),
+      failed.length > 0 ? c.red(failed.join(" ")) : "",
+    ];
+  });
+}
 
 function row(item: CheckItem, c: ChalkInstance): string[] {
   const mark =
@@ -22,12 +48,25 @@ function row(item: CheckItem, c: ChalkInstance): string[] {
   const r = item.report;
   const m = r?.metrics;
   const failed = (r?.gates ?? []).filter((g) => !g.passed).map((g) => `--${g.gate}`);
+  const clients = r?.clients;
+  if (clients !== undefined && clients.length > 1) {
+    const findings = clients.reduce((n, k) => n + k.findings.length, 0);
+    const failedPaths = clients.filter((k) => !k.passed).map((k) => k.client);
+    return [
+      mark,
+      file,
+      "",
+      "",
+      "",
+      "",
+      String(findings),
+      failedPaths.length > 0 ? c.red(failedPaths.join(" ")) : "",
+    ];
+  }
   return [
     mark,
     file,
-    m ? (m.psnr === null ? "identical" : `${m.psnr.toFixed(2)} dB`) : "-",
-    m?.ssim == null ? "-" : m.ssim.toFixed(4),
-    m ? percent(m.mismatchShare) : "-",
+    ...metricCells(m),
     r ? ratio(r.ratio.bytes) : "-",
     String(r?.findings.length ?? 0),
     failed.length > 0 ? c.red(failed.join(" ")) : "",
@@ -82,7 +121,7 @@ export function formatCheck(
       "findings",
       "failed gates",
     ];
-    const table = align([header, ...shown.map((i) => row(i, c))]);
+    const table = align([header, ...shown.flatMap((i) => [row(i, c), ...clientRowsOf(i, c)])]);
     lines.push(c.dim(table[0] ?? ""), ...table.slice(1));
     if (good.length > PASSED_SHOWN)
       lines.push(c.dim(`(${good.length - PASSED_SHOWN} more passed)`));

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { fixture, runMain } from "../helpers/cli.js";
+
+const LOGO = fixture("logo-alpha.png");
+const work = mkdtempSync(join(tmpdir(), "imgenc-client-"));
+
+describe("--client across the commands", () => {
+  test("compare --client pillow: version 2 with the clients array; the shared fields are that path's", async () => {
+    const plain = JSON.parse((await runMain(["compare", LOGO, "--json"])).stdout);
+    const result = await runMain(["compare", LOGO, "--client", "pillow", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const doc = JSON.parse(result.stdout);
+    assert.equal(plain.schemaVersion, 1);
+    assert.equal(plain.clients, undefined);
+    assert.equal(doc.schemaVersion, 2);
+    assert.equal(doc.clients.length, 1);
+    const [pillow] = doc.clients;
+    assert.equal(pillow.client, "pillow");
+    assert.equal(pillow.payload.sentPrefix, "data:image;base64,");
+    assert.deepEqual(pillow.payload.steps, {
+      format: "jpeg",
+      quality: 75,
+      subsampling: "4:2:0",
+      huffman: "standard",
+      alpha: "stored-colour",
+      orientation: "none",
+      icc: "none",
+      notes: [],
+    });
+    // The one-client reader's fields: the same JPEG and the same metrics as without --client.
+    assert.deepEqual(doc.payloads, plain.payloads);
+    assert.deepEqual(doc.metrics, plain.metrics);
+    assert.deepEqual(pillow.metrics, plain.metrics);
+    const alpha = pillow.findings.find((f: { code: string }) => f.code === "alpha-dropped");
+    assert.equal(alpha.data.client, "pillow");
+    assert.equal(alpha.data.shows, "stored-colour");
+    assert.match(alpha.message, /^pillow: .* drops alpha and shows their stored colour/);
+  });
+
+  test("bad lists and two sources are usage errors", async () => {
+    for (const list of ["pillow,pillow", "nope", ""]) {
+      const result = await runMain(["compare", LOGO, "--client", list]);
+      assert.equal(result.code, 2, list);
+      assert.match(
+        result.stderr,
+        /^imgenc: expected client paths separated by commas.* for --client/,
+      );
+    }
+    const pair = await runMain(["compare", LOGO, LOGO, "--client", "pillow"]);
+    assert.equal(pair.code, 2);
+    assert.match(pair.stderr, /--client applies to one source/);
+  });
+
+  test("encode --client prints that path's payload; --as-sent as the client writes it", async () => {
+    const lossy = await runMain(["encode", LOGO, "--lossy"]);
+    const client = await runMain(["encode", LOGO, "--client", "pillow"]);
+    assert.equal(client.code, 0, client.stderr);
+    assert.equal(client.stdout, lossy.stdout);
+    const sent = await runMain(["encode", LOGO, "--client", "pillow", "--as-sent"]);
+    assert.equal(sent.code, 0);
+    const base64 = lossy.stdout.slice(lossy.stdout.indexOf(",") + 1);
+    assert.equal(sent.stdout, `data:image;base64,${base64}`);
+    for (const [args, cause] of [
+      [["--as-sent"], /add --client <name>/],
+      [["--client", "pillow", "--lossy"], /cannot be combined with --lossy/],
+      [["--client", "pillow", "--as-sent", "--base64"], /--as-sent is its own output/],
+    ] as const) {
+      const result = await runMain(["encode", LOGO, ...args]);
+      assert.equal(result.code, 2, args.join(" "));
+      assert.match(result.stderr, cause);
+      assert.equal(result.stdout, "");
+    }
+  });
+
+  test("check takes client from its config: every report carries the path", async () => {
+    const dir = join(work, "config");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "imgenc.config.json"), JSON.stringify({ client: "pillow" }));
+    const result = await runMain(["check", LOGO, "--json"], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const doc = JSON.parse(result.stdout);
+    assert.equal(doc.schemaVersion, 2);
+    assert.equal(doc.images[0].report.clients[0].client, "pillow");
+    writeFileSync(join(dir, "imgenc.config.json"), JSON.stringify({ client: ["nope"] }));
+    const bad = await runMain(["check", LOGO, "--json"], { cwd: dir });
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /imgenc\.config\.json: expected .* for client but received \["nope"\]/,
+    );
+  });
+});
