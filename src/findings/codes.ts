@@ -157,16 +157,18 @@ export const FINDING_CODES = [
     code: "alpha-dropped",
     severity: "warning",
     group: "pitfall",
-    meaning: 'Pixels that are not fully opaque: Pillow\'s convert("RGB") drops their alpha.',
+    meaning:
+      'Pixels that are not fully opaque: Pillow\'s convert("RGB") drops their alpha; with --client, the path drops it (stored colour), blends onto black (canvas) or white (vLLM).',
     reports:
-      'How many; the mean colour Pillow\'s convert("RGB") shows for them (the stored colour, often black) and the mean colour qwen-vl-utils and vLLM give them (composited onto white).',
+      'How many; the mean colour Pillow\'s convert("RGB") shows for them (the stored colour, often black) and the mean colour qwen-vl-utils and vLLM give them (composited onto white); with --client, `shows` (stored-colour, black or white) and `client`.',
     fix: "Composite onto white before encoding.",
   },
   {
     code: "orientation-lost",
     severity: "warning",
     group: "pitfall",
-    meaning: "EXIF Orientation other than 1: the model gets the stored, unrotated pixels.",
+    meaning:
+      "EXIF Orientation other than 1: the model gets the stored, unrotated pixels (with --client, only for paths that do not apply it).",
     reports:
       "The orientation: Pillow's save, qwen-vl-utils and vLLM before mid-2026 send the stored, unrotated pixels.",
     fix: "Apply the orientation before encoding (ImageOps.exif_transpose).",
@@ -175,7 +177,8 @@ export const FINDING_CODES = [
     code: "icc-dropped",
     severity: "warning",
     group: "pitfall",
-    meaning: "An ICC profile other than sRGB: Pillow-based stacks ignore it, re-encoding drops it.",
+    meaning:
+      "An ICC profile other than sRGB: Pillow-based stacks ignore it, re-encoding drops it (with --client, only for paths that drop it).",
     reports:
       "Mean, max and 95th-percentile colour difference (CIEDE2000, ΔE00) between the colour-managed source and the stored values a viewer of the re-encoded payload sees; profiles within a mean ΔE00 of 0.5 of sRGB are not reported.",
     fix: "Convert to sRGB before encoding.",
