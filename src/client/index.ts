@@ -1,9 +1,11 @@
+import { opencv } from "./opencv.js";
 import { pillow } from "./pillow.js";
 import { CLIENT_NAMES, type ClientName, type ClientPath } from "./types.js";
 
 /** Every client path by name; CLIENT_NAMES orders them. */
 export const CLIENT_PATHS: Record<ClientName, ClientPath> = {
   pillow,
+  opencv,
 };
 
 export function clientPath(name: ClientName): ClientPath {
