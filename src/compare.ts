@@ -301,6 +301,11 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
   };
 }
 
+function orientedRgba(image: DecodedImage): RgbaPixels & { rgba: Buffer } {
+  const turned = applyOrientation(image.rgba, image.width, image.height, 4, image.info.orientation);
+  return { width: turned.width, height: turned.height, rgba: turned.data };
+}
+
 /**
  * The chroma check compares a 4:2:0 JPEG with the source's own colours: only for paths that
  * neither blend transparency nor turn the picture.
@@ -333,8 +338,8 @@ async function compareClient(
   // way: the metrics then show the encoding's loss, the finding the turn.
   const reference =
     payload.steps.orientation === "applied"
-      ? applyOrientation(image.rgba, image.width, image.height, image.info.orientation)
-      : image;
+      ? orientedRgba(image)
+      : { width: image.width, height: image.height, rgba: image.rgba };
   const sameSize = reference.width === decoded.width && reference.height === decoded.height;
   const measurement = sameSize
     ? measure(reference.rgba, decoded.rgba, decoded.width, decoded.height, {

@@ -19,6 +19,7 @@ export type ErrorCode =
   | "bad-data-uri"
   | "not-image"
   | "decode"
+  | "client-unsupported"
   | "cannot-fit"
   | "config"
   | "output";

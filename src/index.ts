@@ -15,7 +15,7 @@ export {
   describeWarning,
 } from "./check/index.js";
 export type { CheckItem, CheckTotals } from "./check/types.js";
-export { CLIENT_PATHS, clientPath, parseClientList } from "./client/index.js";
+export { CLIENT_PATHS, clientPath } from "./client/index.js";
 export * from "./client/types.js";
 export {
   type CompareArtifacts,

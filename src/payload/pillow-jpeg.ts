@@ -1,13 +1,7 @@
 import type { DecodedImage } from "../image/decode.js";
-import { loadSharp } from "../image/sharp.js";
+import { libjpegEncode } from "./libjpeg.js";
 import { checkEncodable } from "./limits.js";
 import { type JpegSettings, type Payload, PILLOW_DEFAULT_JPEG } from "./types.js";
-
-/** The APP0 segment Pillow writes when no dpi is given: JFIF 1.1, aspect-ratio units, 1x1. */
-const PILLOW_JFIF = Buffer.from([
-  0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01,
-  0x00, 0x00,
-]);
 
 /**
  * `image.convert("RGB").save(buf, "JPEG", quality=q)` as Pillow does it: alpha dropped (stored
@@ -19,25 +13,7 @@ export async function pillowJpegPayload(
   settings: JpegSettings = PILLOW_DEFAULT_JPEG,
 ): Promise<Payload> {
   checkEncodable("JPEG", image.width, image.height);
-  const sharp = await loadSharp();
-  const encoded = await sharp(image.pillowRgba, {
-    raw: { width: image.width, height: image.height, channels: 4 },
-  })
-    .removeAlpha()
-    .jpeg({
-      quality: settings.quality,
-      chromaSubsampling: settings.subsampling,
-      optimiseCoding: false,
-      trellisQuantisation: false,
-      overshootDeringing: false,
-      optimiseScans: false,
-      progressive: false,
-    })
-    .toBuffer();
-  const hasApp0 = encoded[2] === 0xff && encoded[3] === 0xe0;
-  const bytes = hasApp0
-    ? encoded
-    : Buffer.concat([encoded.subarray(0, 2), PILLOW_JFIF, encoded.subarray(2)]);
+  const bytes = await libjpegEncode(image.pillowRgba, image.width, image.height, 4, settings);
   return {
     role: "lossy",
     label: `JPEG q${settings.quality} ${settings.subsampling}${isPillowDefault(settings) ? " (Pillow default)" : ""}`,
