@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -92,5 +92,59 @@ describe("--client across the commands", () => {
       bad.stderr,
       /imgenc\.config\.json: expected .* for client but received \["nope"\]/,
     );
+  });
+
+  test("several paths: a row each, and findings that follow each path", async () => {
+    const rotated = fixture("rotated-exif6.jpg");
+    const json = await runMain(["compare", rotated, "--client", "pillow,opencv", "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const doc = JSON.parse(json.stdout);
+    assert.deepEqual(
+      doc.clients.map((k: { client: string }) => k.client),
+      ["pillow", "opencv"],
+    );
+    const [pillow, opencv] = doc.clients;
+    const codesOf = (k: { findings: { code: string }[] }) => k.findings.map((f) => f.code);
+    // Pillow sends the stored pixels; cv2.imread turns them upright first.
+    assert.ok(codesOf(pillow).includes("orientation-lost"));
+    assert.ok(!codesOf(opencv).includes("orientation-lost"));
+    assert.equal(opencv.payload.steps.orientation, "applied");
+    assert.equal(opencv.payload.steps.quality, 95);
+    // Measured against the reference turned the same way: a JPEG's loss, not a 90° turn.
+    assert.equal(opencv.payload.width, doc.sources[0].height);
+    assert.ok(opencv.metrics.psnr > 35, `PSNR ${opencv.metrics.psnr}`);
+    // The one-client fields hold the first path.
+    assert.equal(doc.payloads[1].bytes, pillow.payload.bytes);
+    assert.deepEqual(doc.metrics, pillow.metrics);
+
+    const text = await runMain(["compare", rotated, "--client", "pillow,opencv"]);
+    assert.equal(text.code, 0);
+    const rows = text.stdout.split("\n");
+    const header = rows.findIndex((line) => /^client\s+sends/.test(line));
+    assert.ok(header > 0, text.stdout);
+    assert.match(rows[header + 1] ?? "", /^pillow\s+JPEG q75 4:2:0\s+data:image;base64,/);
+    assert.match(rows[header + 2] ?? "", /^opencv\s+JPEG q95 4:2:0\s+data:image\/jpeg;base64,/);
+    assert.match(text.stdout, /▲ pillow: EXIF orientation 6 is not applied/);
+    assert.doesNotMatch(text.stdout, /opencv: EXIF orientation/);
+  });
+
+  test("the HTML report has an entry per path; check a row per path", async () => {
+    const report = join(work, "paths.html");
+    const result = await runMain([
+      "compare",
+      LOGO,
+      "--client",
+      "opencv,pillow",
+      "--report",
+      report,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const html = readFileSync(report, "utf8");
+    assert.match(html, /id="client-opencv"/);
+    assert.match(html, /id="client-pillow"/);
+    const check = await runMain(["check", LOGO, "--client", "opencv,pillow"]);
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout, /\n\s+opencv\s+\d+\.\d+ dB/);
+    assert.match(check.stdout, /\n\s+pillow\s+29\.86 dB/);
   });
 });
