@@ -1,9 +1,12 @@
+import { canvasJpeg, canvasPng } from "./canvas.js";
 import { pillow } from "./pillow.js";
 import { CLIENT_NAMES, type ClientName, type ClientPath } from "./types.js";
 
 /** Every client path by name; CLIENT_NAMES orders them. */
 export const CLIENT_PATHS: Record<ClientName, ClientPath> = {
   pillow,
+  "canvas-jpeg": canvasJpeg,
+  "canvas-png": canvasPng,
 };
 
 export function clientPath(name: ClientName): ClientPath {
