@@ -95,6 +95,14 @@ async function stressImages(): Promise<void> {
       .png()
       .toBuffer(),
   );
+  // Most cameras tag sRGB: Chromium sees sRGB and leaves the values; lcms' round trip must too.
+  images.set(
+    "srgb-icc-41x23.jpg",
+    await sharp(photo, raw(41, 23, 3))
+      .withIccProfile("srgb")
+      .jpeg({ quality: 90 })
+      .toBuffer(),
+  );
   images.set(
     "jpeg420-33x17.jpg",
     await sharp(photo, raw(41, 23, 3))
