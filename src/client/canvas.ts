@@ -200,7 +200,7 @@ function canvasSteps(input: ClientInput, format: "jpeg" | "png"): ClientSteps {
 export const canvasJpeg: ClientPath = {
   name: "canvas-jpeg",
   description: 'Browser canvas: drawImage, then toDataURL("image/jpeg"), JPEG q92 4:2:0 on black',
-  reproduces: `${REPRODUCES}: Skia's SkJpegEncoder on libjpeg-turbo`,
+  reproduces: `${REPRODUCES}: Skia's SkJpegEncoder on Debian's libjpeg-turbo 2.1.5`,
   source:
     "chromium/chromium@f24a8e1 third_party/blink/renderer/platform/image-encoders/image_encoder.cc; google/skia@072f9be src/encode/SkJpegEncoderImpl.cpp",
   async encode(input) {

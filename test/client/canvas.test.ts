@@ -208,7 +208,7 @@ const BOUNDS: Record<string, Bound> = {
   "photo-41x23.avif": {
     png: { max: 1, count: 307 },
     jpeg: { max: 2, count: 70 },
-    why: "AVIF decoder: libvips' libheif where Chromium uses its own",
+    why: "AVIF decoding: libvips (libheif, aom) where Chromium uses dav1d",
   },
 };
 
