@@ -1,4 +1,5 @@
 import type { Source } from "../source/types.js";
+import { canvasJpeg, canvasPng } from "./canvas.js";
 import { opencv } from "./opencv.js";
 import { pillow } from "./pillow.js";
 import type { ClientName, ClientPath } from "./types.js";
@@ -7,6 +8,8 @@ import type { ClientName, ClientPath } from "./types.js";
 export const CLIENT_PATHS: Record<ClientName, ClientPath> = {
   pillow,
   opencv,
+  "canvas-jpeg": canvasJpeg,
+  "canvas-png": canvasPng,
 };
 
 export function clientPath(name: ClientName): ClientPath {
