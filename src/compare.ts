@@ -11,6 +11,7 @@ import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
 import { applyOrientation } from "./image/orientation.js";
 import { loadSharp } from "./image/sharp.js";
 import { type Metrics, measure } from "./metrics/measure.js";
+import { compositeOnWhite } from "./models/pillow-resize.js";
 import type { ModelName, PlanOptions } from "./models/registry.js";
 import { compareAsSeen, type ModelComparison } from "./models/sees.js";
 import { base64Length, dataUriLength } from "./payload/build-data-uri.js";
@@ -301,6 +302,19 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
   };
 }
 
+/** RGBA composited onto white with Pillow's paste-with-mask blend, alpha set to 255. */
+function onWhite(rgba: Buffer): Buffer {
+  const out = Buffer.alloc(rgba.length);
+  const rgb = compositeOnWhite(rgba, rgba.length / 4, 1);
+  for (let p = 0, o = 0; o < out.length; p += 3, o += 4) {
+    out[o] = rgb[p] as number;
+    out[o + 1] = rgb[p + 1] as number;
+    out[o + 2] = rgb[p + 2] as number;
+    out[o + 3] = 255;
+  }
+  return out;
+}
+
 function orientedRgba(image: DecodedImage): RgbaPixels & { rgba: Buffer } {
   const turned = applyOrientation(image.rgba, image.width, image.height, 4, image.info.orientation);
   return { width: turned.width, height: turned.height, rgba: turned.data };
@@ -341,8 +355,14 @@ async function compareClient(
       ? orientedRgba(image)
       : { width: image.width, height: image.height, rgba: image.rgba };
   const sameSize = reference.width === decoded.width && reference.height === decoded.height;
+  // A payload that keeps alpha is compared as a server that composites onto white sees both:
+  // the colour under a fully transparent pixel is then nobody's business.
+  const [seenReference, seenPayload] =
+    payload.steps.alpha === "kept" && sameSize
+      ? [onWhite(reference.rgba), onWhite(decoded.rgba)]
+      : [reference.rgba, decoded.rgba];
   const measurement = sameSize
-    ? measure(reference.rgba, decoded.rgba, decoded.width, decoded.height, {
+    ? measure(seenReference, seenPayload, decoded.width, decoded.height, {
         threshold: options.threshold,
         diff: options.diff,
       })
@@ -358,6 +378,7 @@ async function compareClient(
     ...(await payloadPitfalls({
       sourceBytes: source.bytes.length,
       lossyBytes: payload.bytes.length,
+      format: payload.steps.format === "webp" ? "WebP" : payload.steps.format.toUpperCase(),
       ...(chromaComparable(payload.steps) && {
         chroma: {
           source: image.pillowRgba,

@@ -228,8 +228,15 @@ const MESSAGES = {
     `CMYK source: Pillow converts it without a colour profile (R = 255 - C - K ...), a mean ΔE2000 of ${fixed(d.meanDeltaE, 2)} (max ${fixed(d.maxDeltaE, 1)}) from a profile-based conversion; convert to sRGB with a CMYK profile before encoding`,
   "second-jpeg-generation": (d: { sourceQuality: number | null }) =>
     `the source is already a JPEG (${d.sourceQuality === null ? "an unknown quality" : `quality ${d.sourceQuality}`}): re-encoding adds a second round of loss; send the original bytes (the URL, or --lossless original) instead`,
-  "payload-larger-than-source": (d: { payloadBytes: number; sourceBytes: number }) =>
-    `the "compressed" JPEG payload is ${fixed(d.payloadBytes / d.sourceBytes, 2)}x the source's ${d.sourceBytes} bytes while losing detail: send the source bytes instead`,
+  "payload-larger-than-source": (d: {
+    payloadBytes: number;
+    sourceBytes: number;
+    /** With a client path: the format it sends ("PNG"); otherwise the payload is the JPEG. */
+    format?: string;
+  }) =>
+    d.format === undefined || d.format === "JPEG"
+      ? `the "compressed" JPEG payload is ${fixed(d.payloadBytes / d.sourceBytes, 2)}x the source's ${d.sourceBytes} bytes while losing detail: send the source bytes instead`
+      : `the ${d.format} payload is ${fixed(d.payloadBytes / d.sourceBytes, 2)}x the source's ${d.sourceBytes} bytes: send the source bytes instead`,
   "chroma-subsampling": (d: {
     cbPsnr: number | null;
     crPsnr: number | null;

@@ -187,6 +187,8 @@ export async function clientPitfalls(input: ClientPitfallInput): Promise<Finding
 export interface PayloadPitfallInput {
   sourceBytes: number;
   lossyBytes: number;
+  /** With a client path: the format it sends, named in the size finding. */
+  format?: string;
   /**
    * The source and the decoded 4:2:0 JPEG (RGBA), and a way to get the same JPEG at 4:4:4,
    * called only when the 4:2:0 chroma error is visible.
@@ -208,6 +210,7 @@ export async function payloadPitfalls(input: PayloadPitfallInput): Promise<Findi
       createFinding("payload-larger-than-source", {
         payloadBytes: input.lossyBytes,
         sourceBytes: input.sourceBytes,
+        ...(input.format !== undefined && { format: input.format }),
       }),
     );
   }
