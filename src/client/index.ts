@@ -1,10 +1,12 @@
 import type { Source } from "../source/types.js";
 import { pillow } from "./pillow.js";
+import { pillowWebpPath } from "./pillow-webp.js";
 import { CLIENT_NAMES, type ClientName, type ClientPath } from "./types.js";
 
 /** Every client path by name; CLIENT_NAMES orders them. */
 export const CLIENT_PATHS: Record<ClientName, ClientPath> = {
   pillow,
+  "pillow-webp": pillowWebpPath,
 };
 
 export function clientPath(name: ClientName): ClientPath {
