@@ -1,4 +1,5 @@
 import type { Source } from "../source/types.js";
+import { gradio } from "./gradio.js";
 import { pillow } from "./pillow.js";
 import { pillowWebpPath } from "./pillow-webp.js";
 import { CLIENT_NAMES, type ClientName, type ClientPath } from "./types.js";
@@ -7,6 +8,7 @@ import { CLIENT_NAMES, type ClientName, type ClientPath } from "./types.js";
 export const CLIENT_PATHS: Record<ClientName, ClientPath> = {
   pillow,
   "pillow-webp": pillowWebpPath,
+  gradio,
 };
 
 export function clientPath(name: ClientName): ClientPath {
