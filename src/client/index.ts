@@ -2,6 +2,7 @@ import type { Source } from "../source/types.js";
 import { gradio } from "./gradio.js";
 import { pillow } from "./pillow.js";
 import { pillowWebpPath } from "./pillow-webp.js";
+import { raw } from "./raw.js";
 import { CLIENT_NAMES, type ClientName, type ClientPath } from "./types.js";
 
 /** Every client path by name; CLIENT_NAMES orders them. */
@@ -9,6 +10,7 @@ export const CLIENT_PATHS: Record<ClientName, ClientPath> = {
   pillow,
   "pillow-webp": pillowWebpPath,
   gradio,
+  raw,
 };
 
 export function clientPath(name: ClientName): ClientPath {
