@@ -1,15 +1,21 @@
 import type { Source } from "../source/types.js";
 import { canvasJpeg, canvasPng } from "./canvas.js";
+import { gradio } from "./gradio.js";
 import { opencv } from "./opencv.js";
 import { pillow } from "./pillow.js";
+import { pillowWebpPath } from "./pillow-webp.js";
+import { raw } from "./raw.js";
 import type { ClientName, ClientPath } from "./types.js";
 
 /** Every client path by name; CLIENT_NAMES orders them. */
 export const CLIENT_PATHS: Record<ClientName, ClientPath> = {
   pillow,
+  "pillow-webp": pillowWebpPath,
   opencv,
   "canvas-jpeg": canvasJpeg,
   "canvas-png": canvasPng,
+  gradio,
+  raw,
 };
 
 export function clientPath(name: ClientName): ClientPath {

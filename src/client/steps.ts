@@ -12,6 +12,16 @@ export function orientationLostOrNone(image: DecodedImage): OrientationHandling 
   return orientation !== undefined && orientation !== 1 ? "lost" : "none";
 }
 
+/** A path that turns the pixels upright (ImageOps.exif_transpose) applies the orientation. */
+export function orientationAppliedOrNone(image: DecodedImage): OrientationHandling {
+  return orientationLostOrNone(image) === "lost" ? "applied" : "none";
+}
+
+/** A path that sends the source's bytes keeps the orientation for the reader to apply. */
+export function orientationKeptOrNone(image: DecodedImage): OrientationHandling {
+  return orientationLostOrNone(image) === "lost" ? "kept" : "none";
+}
+
 /** A path that writes no ICC profile drops the source's. */
 export function iccDroppedOrNone(image: DecodedImage): IccHandling {
   return image.info.hasIccProfile ? "dropped" : "none";

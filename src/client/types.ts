@@ -75,7 +75,15 @@ export interface ClientPath {
  * The names are part of the interface (flags, config, JSON). Every name here has a module in
  * src/client/ and an entry in CLIENT_PATHS.
  */
-export const CLIENT_NAMES = ["pillow", "opencv", "canvas-jpeg", "canvas-png"] as const;
+export const CLIENT_NAMES = [
+  "pillow",
+  "pillow-webp",
+  "opencv",
+  "canvas-jpeg",
+  "canvas-png",
+  "gradio",
+  "raw",
+] as const;
 
 export type ClientName = (typeof CLIENT_NAMES)[number];
 
