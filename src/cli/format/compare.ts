@@ -120,7 +120,12 @@ function psnrCell(m: Metrics | null): string {
 /** What a path did, in a few words: "JPEG q75 4:2:0", "PNG", "original bytes". */
 function stepsCell(p: ClientPayloadReport): string {
   const s = p.steps;
-  const format = s.format === "original" ? "original bytes" : s.format.toUpperCase();
+  const format =
+    s.format === "original"
+      ? "original bytes"
+      : s.format === "webp"
+        ? "WebP"
+        : s.format.toUpperCase();
   const quality = s.quality !== undefined && !s.lossless ? ` q${s.quality}` : "";
   const sampling = s.subsampling !== undefined ? ` ${s.subsampling}` : "";
   return `${format}${quality}${sampling}`;
