@@ -1,9 +1,14 @@
 import { pillow } from "./pillow.js";
+import { pillowPngPath } from "./pillow-png.js";
 import { CLIENT_NAMES, type ClientName, type ClientPath } from "./types.js";
+import { vllm, vllmLegacy } from "./vllm.js";
 
 /** Every client path by name; CLIENT_NAMES orders them. */
 export const CLIENT_PATHS: Record<ClientName, ClientPath> = {
   pillow,
+  "pillow-png": pillowPngPath,
+  vllm,
+  "vllm-legacy": vllmLegacy,
 };
 
 export function clientPath(name: ClientName): ClientPath {

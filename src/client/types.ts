@@ -75,7 +75,7 @@ export interface ClientPath {
  * The names are part of the interface (flags, config, JSON). Every name here has a module in
  * src/client/ and an entry in CLIENT_PATHS.
  */
-export const CLIENT_NAMES = ["pillow"] as const;
+export const CLIENT_NAMES = ["pillow", "pillow-png", "vllm", "vllm-legacy"] as const;
 
 export type ClientName = (typeof CLIENT_NAMES)[number];
 

@@ -168,6 +168,67 @@ function adler32(data: Uint8Array, adler: number): number {
   return ((b << 16) | a) >>> 0;
 }
 
+/** longest_match's tuning from the configuration table. */
+interface MatchParams {
+  goodMatch: number;
+  niceMatch: number;
+  maxChain: number;
+}
+
+/**
+ * deflate.c longest_match: the longest match for the string at `scan` along its hash chain,
+ * at most `lookahead` long; `found.start` is left alone when nothing beats `prevLength`.
+ */
+function longestMatch(
+  window: Uint8Array,
+  prev: Uint16Array,
+  scan: number,
+  curMatchIn: number,
+  prevLength: number,
+  lookahead: number,
+  { goodMatch, niceMatch: nice, maxChain }: MatchParams,
+  found: { start: number },
+): number {
+  let curMatch = curMatchIn;
+  let chainLength = prevLength >= goodMatch ? maxChain >>> 2 : maxChain;
+  let bestLen = prevLength;
+  const niceMatch = Math.min(nice, lookahead);
+  const limit = scan > MAX_DIST ? scan - MAX_DIST : 0;
+  const strend = scan + MAX_MATCH;
+  const scan0 = window[scan] as number;
+  const scan1 = window[scan + 1] as number;
+  let scanEnd1 = window[scan + bestLen - 1] as number;
+  let scanEnd = window[scan + bestLen] as number;
+  for (;;) {
+    const match = curMatch;
+    if (
+      window[match + bestLen] === scanEnd &&
+      window[match + bestLen - 1] === scanEnd1 &&
+      window[match] === scan0 &&
+      window[match + 1] === scan1
+    ) {
+      // The third byte is equal whenever the hash and the first two are; zlib skips it too.
+      let s = scan + 3;
+      let m = match + 3;
+      while (s < strend && window[s] === window[m]) {
+        s++;
+        m++;
+      }
+      const len = s - scan;
+      if (len > bestLen) {
+        found.start = curMatch;
+        bestLen = len;
+        if (len >= niceMatch) break;
+        scanEnd1 = window[scan + bestLen - 1] as number;
+        scanEnd = window[scan + bestLen] as number;
+      }
+    }
+    curMatch = prev[curMatch & W_MASK] as number;
+    if (curMatch <= limit || --chainLength === 0) break;
+  }
+  return Math.min(bestLen, lookahead);
+}
+
 /** A growable byte sink with zlib's LSB-first bit buffer. */
 class BitWriter {
   bytes = new Uint8Array(1 << 16);
@@ -209,10 +270,9 @@ class BitWriter {
 /** One zlib stream (windowBits 15, zlib header and Adler-32 trailer). */
 export class ZlibDeflate {
   readonly #strategy: number;
-  readonly #goodMatch: number;
   readonly #maxLazy: number;
-  readonly #niceMatch: number;
-  readonly #maxChain: number;
+  readonly #matchParams: MatchParams;
+  readonly #found = { start: 0 };
   readonly #hashBits: number;
   readonly #hashMask: number;
   readonly #hashShift: number;
@@ -265,7 +325,9 @@ export class ZlibDeflate {
       throw new RangeError(`memLevel must be 1-9, got ${memLevel}`);
     }
     this.#strategy = strategy;
-    [this.#goodMatch, this.#maxLazy, this.#niceMatch, this.#maxChain] = config;
+    const [goodMatch, maxLazy, niceMatch, maxChain] = config;
+    this.#maxLazy = maxLazy;
+    this.#matchParams = { goodMatch, niceMatch, maxChain };
     this.#hashBits = memLevel + 7;
     this.#hashMask = (1 << this.#hashBits) - 1;
     this.#hashShift = Math.floor((this.#hashBits + MIN_MATCH - 1) / MIN_MATCH);
@@ -347,15 +409,6 @@ export class ZlibDeflate {
     return ((h << this.#hashShift) ^ c) & this.#hashMask;
   }
 
-  /** INSERT_STRING: returns the previous head of the string's hash chain. */
-  #insertString(str: number): number {
-    this.#insH = this.#updateHash(this.#insH, this.#window[str + MIN_MATCH - 1] as number);
-    const head = this.#head[this.#insH] as number;
-    this.#prev[str & W_MASK] = head;
-    this.#head[this.#insH] = str;
-    return head;
-  }
-
   #slideHash(): void {
     for (const table of [this.#head, this.#prev]) {
       for (let i = 0; i < table.length; i++) {
@@ -398,106 +451,109 @@ export class ZlibDeflate {
     // zlib zeroes never-written window bytes past the data (high_water); a typed array already is.
   }
 
-  #longestMatch(curMatchIn: number): number {
+  #deflateSlow(finish: boolean): void {
+    // The hot loop keeps zlib's state in locals and hands it back around the rare calls
+    // (fill_window, block flushes) that read or change it.
     const window = this.#window;
     const prev = this.#prev;
-    let curMatch = curMatchIn;
-    let chainLength = this.#maxChain;
-    const scan = this.#strstart;
-    let bestLen = this.#prevLength;
-    let niceMatch = this.#niceMatch;
-    const limit = this.#strstart > MAX_DIST ? this.#strstart - MAX_DIST : 0;
-    const strend = scan + MAX_MATCH;
-    let scanEnd1 = window[scan + bestLen - 1] as number;
-    let scanEnd = window[scan + bestLen] as number;
-    if (this.#prevLength >= this.#goodMatch) chainLength >>>= 2;
-    if (niceMatch > this.#lookahead) niceMatch = this.#lookahead;
+    const head = this.#head;
+    const shift = this.#hashShift;
+    const mask = this.#hashMask;
+    const maxLazy = this.#maxLazy;
+    const filtered = this.#strategy === Z_FILTERED;
+    const params = this.#matchParams;
+    const found = this.#found;
+    let strstart = this.#strstart;
+    let lookahead = this.#lookahead;
+    let insH = this.#insH;
+    let matchLength = this.#matchLength;
+    let prevLength = this.#prevLength;
+    let prevMatch = this.#prevMatch;
+    let matchAvailable = this.#matchAvailable;
+    found.start = this.#matchStart;
     for (;;) {
-      const match = curMatch;
-      if (
-        window[match + bestLen] === scanEnd &&
-        window[match + bestLen - 1] === scanEnd1 &&
-        window[match] === window[scan] &&
-        window[match + 1] === window[scan + 1]
-      ) {
-        // The third byte is equal whenever the hash and the first two are; zlib skips it too.
-        let s = scan + 3;
-        let m = match + 3;
-        while (s < strend && window[s] === window[m]) {
-          s++;
-          m++;
-        }
-        const len = s - scan;
-        if (len > bestLen) {
-          this.#matchStart = curMatch;
-          bestLen = len;
-          if (len >= niceMatch) break;
-          scanEnd1 = window[scan + bestLen - 1] as number;
-          scanEnd = window[scan + bestLen] as number;
-        }
-      }
-      curMatch = prev[curMatch & W_MASK] as number;
-      if (curMatch <= limit || --chainLength === 0) break;
-    }
-    return Math.min(bestLen, this.#lookahead);
-  }
-
-  #deflateSlow(finish: boolean): void {
-    const window = this.#window;
-    for (;;) {
-      if (this.#lookahead < MIN_LOOKAHEAD) {
+      if (lookahead < MIN_LOOKAHEAD) {
+        this.#strstart = strstart;
+        this.#lookahead = lookahead;
+        this.#insH = insH;
+        this.#matchStart = found.start;
         this.#fillWindow();
-        if (this.#lookahead < MIN_LOOKAHEAD && !finish) return;
-        if (this.#lookahead === 0) break;
+        strstart = this.#strstart;
+        lookahead = this.#lookahead;
+        insH = this.#insH;
+        found.start = this.#matchStart;
+        if (lookahead < MIN_LOOKAHEAD && !finish) {
+          this.#matchLength = matchLength;
+          this.#prevLength = prevLength;
+          this.#prevMatch = prevMatch;
+          this.#matchAvailable = matchAvailable;
+          return;
+        }
+        if (lookahead === 0) break;
       }
       let hashHead = 0;
-      if (this.#lookahead >= MIN_MATCH) hashHead = this.#insertString(this.#strstart);
-      this.#prevLength = this.#matchLength;
-      this.#prevMatch = this.#matchStart;
-      this.#matchLength = MIN_MATCH - 1;
-      if (
-        hashHead !== 0 &&
-        this.#prevLength < this.#maxLazy &&
-        this.#strstart - hashHead <= MAX_DIST
-      ) {
-        this.#matchLength = this.#longestMatch(hashHead);
+      if (lookahead >= MIN_MATCH) {
+        insH = ((insH << shift) ^ (window[strstart + MIN_MATCH - 1] as number)) & mask;
+        hashHead = head[insH] as number;
+        prev[strstart & W_MASK] = hashHead;
+        head[insH] = strstart;
+      }
+      prevLength = matchLength;
+      prevMatch = found.start;
+      matchLength = MIN_MATCH - 1;
+      if (hashHead !== 0 && prevLength < maxLazy && strstart - hashHead <= MAX_DIST) {
+        matchLength = longestMatch(
+          window,
+          prev,
+          strstart,
+          hashHead,
+          prevLength,
+          lookahead,
+          params,
+          found,
+        );
         if (
-          this.#matchLength <= 5 &&
-          (this.#strategy === Z_FILTERED ||
-            (this.#matchLength === MIN_MATCH && this.#strstart - this.#matchStart > TOO_FAR))
+          matchLength <= 5 &&
+          (filtered || (matchLength === MIN_MATCH && strstart - found.start > TOO_FAR))
         ) {
-          this.#matchLength = MIN_MATCH - 1;
+          matchLength = MIN_MATCH - 1;
         }
       }
-      if (this.#prevLength >= MIN_MATCH && this.#matchLength <= this.#prevLength) {
-        const maxInsert = this.#strstart + this.#lookahead - MIN_MATCH;
-        const flush = this.#tally(
-          this.#strstart - 1 - this.#prevMatch,
-          this.#prevLength - MIN_MATCH,
-        );
-        this.#lookahead -= this.#prevLength - 1;
-        this.#prevLength -= 2;
+      if (prevLength >= MIN_MATCH && matchLength <= prevLength) {
+        const maxInsert = strstart + lookahead - MIN_MATCH;
+        const flush = this.#tally(strstart - 1 - prevMatch, prevLength - MIN_MATCH);
+        lookahead -= prevLength - 1;
+        prevLength -= 2;
         do {
-          if (++this.#strstart <= maxInsert) this.#insertString(this.#strstart);
-        } while (--this.#prevLength !== 0);
-        this.#matchAvailable = false;
-        this.#matchLength = MIN_MATCH - 1;
-        this.#strstart++;
-        if (flush) this.#flushBlock(false);
-      } else if (this.#matchAvailable) {
-        if (this.#tally(0, window[this.#strstart - 1] as number)) this.#flushBlock(false);
-        this.#strstart++;
-        this.#lookahead--;
+          if (++strstart <= maxInsert) {
+            insH = ((insH << shift) ^ (window[strstart + MIN_MATCH - 1] as number)) & mask;
+            prev[strstart & W_MASK] = head[insH] as number;
+            head[insH] = strstart;
+          }
+        } while (--prevLength !== 0);
+        matchAvailable = false;
+        matchLength = MIN_MATCH - 1;
+        strstart++;
+        if (flush) {
+          this.#strstart = strstart;
+          this.#flushBlock(false);
+        }
+      } else if (matchAvailable) {
+        if (this.#tally(0, window[strstart - 1] as number)) {
+          this.#strstart = strstart;
+          this.#flushBlock(false);
+        }
+        strstart++;
+        lookahead--;
       } else {
-        this.#matchAvailable = true;
-        this.#strstart++;
-        this.#lookahead--;
+        matchAvailable = true;
+        strstart++;
+        lookahead--;
       }
     }
-    if (this.#matchAvailable) {
-      this.#tally(0, window[this.#strstart - 1] as number);
-      this.#matchAvailable = false;
-    }
+    if (matchAvailable) this.#tally(0, window[strstart - 1] as number);
+    this.#strstart = strstart;
+    this.#matchAvailable = false;
     this.#flushBlock(true);
   }
 
