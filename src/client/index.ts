@@ -3,18 +3,23 @@ import { canvasJpeg, canvasPng } from "./canvas.js";
 import { gradio } from "./gradio.js";
 import { opencv } from "./opencv.js";
 import { pillow } from "./pillow.js";
+import { pillowPngPath } from "./pillow-png.js";
 import { pillowWebpPath } from "./pillow-webp.js";
 import { raw } from "./raw.js";
 import type { ClientName, ClientPath } from "./types.js";
+import { vllm, vllmLegacy } from "./vllm.js";
 
 /** Every client path by name; CLIENT_NAMES orders them. */
 export const CLIENT_PATHS: Record<ClientName, ClientPath> = {
   pillow,
+  "pillow-png": pillowPngPath,
   "pillow-webp": pillowWebpPath,
   opencv,
   "canvas-jpeg": canvasJpeg,
   "canvas-png": canvasPng,
   gradio,
+  vllm,
+  "vllm-legacy": vllmLegacy,
   raw,
 };
 

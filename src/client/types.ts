@@ -77,11 +77,14 @@ export interface ClientPath {
  */
 export const CLIENT_NAMES = [
   "pillow",
+  "pillow-png",
   "pillow-webp",
   "opencv",
   "canvas-jpeg",
   "canvas-png",
   "gradio",
+  "vllm",
+  "vllm-legacy",
   "raw",
 ] as const;
 

@@ -320,7 +320,9 @@ async function pillowView(
   open: () => Sharp,
 ): Promise<Buffer> {
   if (info.space === "cmyk") return pillowCmyk(open());
-  if (info.space === "grey16" && info.channels === 1) return pillowGrey16(open());
+  // A 16-bit grey PNG opens as mode "I" with or without a tRNS chunk (which libvips reads as alpha).
+  const pngGrey = info.format === "png" && bytes[25] === 0;
+  if (info.space === "grey16" && (info.channels === 1 || pngGrey)) return pillowGrey16(open());
   if (info.format === "gif" && info.hasAlpha) {
     const colour = gifTransparentColour(bytes);
     if (colour) return withGifTransparentColour(rgba, colour);
