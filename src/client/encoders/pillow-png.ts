@@ -118,7 +118,7 @@ function filterRow(
  * deflate(Z_NO_FLUSH) call, as ZipEncode.c feeds it, with deflateInit2(level 6
  * (Z_DEFAULT_COMPRESSION), Z_DEFLATED, 15, 9, Z_FILTERED).
  */
-export function pillowIdatStream(rgb: Uint8Array, width: number, height: number): Buffer {
+function pillowIdatStream(rgb: Uint8Array, width: number, height: number): Buffer {
   const bpp = 3;
   const stride = width * bpp;
   const buffers: FilterBuffers = {

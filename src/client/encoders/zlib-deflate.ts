@@ -19,7 +19,7 @@ export interface DeflateOptions {
   strategy?: 0 | 1;
 }
 
-export const Z_DEFAULT_STRATEGY = 0;
+const Z_DEFAULT_STRATEGY = 0;
 export const Z_FILTERED = 1;
 
 const W_BITS = 15;
