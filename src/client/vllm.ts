@@ -1,7 +1,7 @@
 import type { DecodedImage } from "../image/decode.js";
 import { carriesTransparency, type PillowOpened, pillowOpened } from "../image/pillow-open.js";
 import { compositeOnWhite } from "../models/pillow-resize.js";
-import { pillowJpegPayload } from "../payload/pillow-jpeg.js";
+import { pillowJpegPayload, withJpegComment } from "../payload/pillow-jpeg.js";
 import { PILLOW_DEFAULT_JPEG } from "../payload/types.js";
 import { pillowPng } from "./encoders/pillow-png.js";
 import { convertRgbSavePng, pngPayload, readingNotes, rgbOf } from "./pillow-png.js";
@@ -67,15 +67,6 @@ export const vllm: ClientPath = {
   },
 };
 
-/** JPEG's COM segment, placed where libjpeg writes it for Pillow: after the JFIF header. */
-function withComment(jpeg: Buffer, comment: Buffer | undefined): Buffer {
-  if (comment === undefined || comment.length === 0) return jpeg;
-  const segment = Buffer.alloc(4);
-  segment.writeUInt16BE(0xfffe, 0);
-  segment.writeUInt16BE(comment.length + 2, 2);
-  return Buffer.concat([jpeg.subarray(0, 20), segment, comment, jpeg.subarray(20)]);
-}
-
 /**
  * The older `encode_image_base64(image, format="JPEG")`: RGBA pasted onto white, other modes
  * through convert("RGB") (alpha dropped, the stored colour shows), then Pillow's default JPEG
@@ -100,7 +91,7 @@ export const vllmLegacy: ClientPath = {
     return {
       ...payload,
       label: "JPEG q75 4:2:0 (vLLM encode_image_base64)",
-      bytes: rgbaSource ? payload.bytes : withComment(payload.bytes, opened.comment),
+      bytes: rgbaSource ? payload.bytes : withJpegComment(payload.bytes, opened.comment),
       client: "vllm-legacy",
       sentPrefix: "",
       steps: {

@@ -25,6 +25,19 @@ export async function pillowJpegPayload(
   };
 }
 
+/**
+ * A COM segment where Pillow's JPEG writer puts `info["comment"]` (JpegEncode.c writes it right
+ * after libjpeg's JFIF header): Pillow 9.4 copies a source's comment into every JPEG it saves
+ * from that image. `jpeg` must start with SOI and Pillow's 18-byte APP0.
+ */
+export function withJpegComment(jpeg: Buffer, comment: Uint8Array | undefined): Buffer {
+  if (comment === undefined || comment.length === 0) return jpeg;
+  const marker = Buffer.alloc(4);
+  marker.writeUInt16BE(0xfffe, 0);
+  marker.writeUInt16BE(comment.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 20), marker, comment, jpeg.subarray(20)]);
+}
+
 function isPillowDefault(settings: JpegSettings): boolean {
   return (
     settings.quality === PILLOW_DEFAULT_JPEG.quality &&
