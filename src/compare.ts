@@ -1,4 +1,5 @@
 import { clientPath, sourceName } from "./client/index.js";
+import { pillow } from "./client/pillow.js";
 import type { ClientName, ClientPayload, ClientSteps } from "./client/types.js";
 import { ImgencError, withInput } from "./errors.js";
 import { lintDataUri } from "./findings/lint-data-uri.js";
@@ -253,7 +254,7 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
   // Don't let a rejected PNG encode go unhandled while the lossy side is still running.
   losslessPromise.catch(() => {});
   const jpeg = options.jpeg ?? PILLOW_DEFAULT_JPEG;
-  const lossy = await pillowJpegPayload(image, jpeg);
+  const lossy = await pillow.encode({ image, bytes: source.bytes, jpeg });
   const lossyImage = await decode(lossy.bytes);
   const measured = measure(image.rgba, lossyImage.rgba, image.width, image.height, {
     threshold: options.threshold,

@@ -1,4 +1,5 @@
-import { pillowJpegPayload } from "../payload/pillow-jpeg.js";
+import { pillowOpened } from "../image/pillow-open.js";
+import { pillowJpegPayload, withJpegComment } from "../payload/pillow-jpeg.js";
 import { PILLOW_DEFAULT_JPEG } from "../payload/types.js";
 import { alphaDroppedOrNone, iccDroppedOrNone, orientationLostOrNone } from "./steps.js";
 import type { ClientPath } from "./types.js";
@@ -9,10 +10,13 @@ export const pillow: ClientPath = {
   description: 'Pillow: img.convert("RGB").save(buf, "JPEG"), JPEG q75 4:2:0',
   reproduces: "Pillow 9.4 (libjpeg-turbo 2.1); identical bytes on Pillow 12",
   source: "python-pillow/Pillow@a5bbab1 (9.4.0) src/PIL/JpegImagePlugin.py _save",
-  async encode({ image, jpeg = PILLOW_DEFAULT_JPEG }) {
+  async encode({ image, bytes, jpeg = PILLOW_DEFAULT_JPEG }) {
     const payload = await pillowJpegPayload(image, jpeg);
+    // convert() keeps info, and the JPEG writer copies info["comment"] into a COM segment.
+    const { comment } = await pillowOpened(bytes, image);
     return {
       ...payload,
+      bytes: withJpegComment(payload.bytes, comment),
       client: "pillow",
       // The seed's string: Pillow itself writes no data URI; this is the snippet's prefix.
       sentPrefix: "data:image;base64,",
