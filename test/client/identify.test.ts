@@ -15,7 +15,21 @@ import { PythonSession, skipUnlessPython } from "../helpers/python.js";
 const FIXTURES = readdirSync(`${ROOT}/fixtures`)
   .filter((name) => /\.(png|jpe?g|gif)$/i.test(name))
   .sort();
-const source = (name: string) => readFileSync(fixture(name));
+/**
+ * Inputs made to stress the encoders beside the fixtures: palette + tRNS, a GIF with a
+ * transparent index (Pillow's convert("RGB") keeps it, and its PNG writes tRNS), odd sizes, 1x1.
+ */
+const STRESS: Record<string, Buffer> = {
+  "transparent-index.gif": await sharp(fixture("logo-alpha.png")).resize(64, 40).gif().toBuffer(),
+  "palette-trns.png": await sharp(fixture("logo-alpha.png"))
+    .resize(61, 39)
+    .png({ palette: true, colours: 32 })
+    .toBuffer(),
+  "odd-rgba.png": await sharp(fixture("logo-alpha.png")).resize(37, 23).png().toBuffer(),
+  "one-pixel.png": await sharp(fixture("photo.png")).resize(1, 1).png().toBuffer(),
+};
+const INPUTS = [...FIXTURES, ...Object.keys(STRESS)];
+const source = (name: string) => STRESS[name] ?? readFileSync(fixture(name));
 
 /**
  * The calls each client makes, in Debian's Pillow 9.4 and OpenCV 4.6: the encoders whose
@@ -128,7 +142,7 @@ describe("identifyClient on what the real clients write, for every fixture", () 
     test(`${fn}: ${expected.join(", ") || "no path"} (and raw)`, {
       skip: SKIP_PYTHON,
     }, async () => {
-      for (const name of FIXTURES) {
+      for (const name of INPUTS) {
         const bytes = await python.call(fn, args, source(name));
         if (bytes.length === 0 && fn.startsWith("opencv") && name.endsWith(".gif")) continue;
         assertPaths(identify(bytes), expected, `${fn} ${name}`);
@@ -196,6 +210,9 @@ describe("identifyClient on what the real clients write, for every fixture", () 
     const p3 = identify(await python.call("pillow_png", [], source("adobe-rgb.jpg")));
     assert.equal(p3.evidence.format === "png" && p3.evidence.iccProfile?.name, "ICC Profile");
     assertPaths(p3, ["pillow-png", "vllm"], "adobe-rgb");
+    const keyed = identify(await python.call("pillow_png", [], source("transparent-index.gif")));
+    assert.ok(keyed.evidence.format === "png" && keyed.evidence.chunks.includes("tRNS"));
+    assertPaths(keyed, ["pillow-png", "vllm"], "transparent index");
   });
 
   test("Pillow's PNG in the image's own mode (grey, RGBA) is named, but not as a path", {
