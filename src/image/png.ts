@@ -37,7 +37,8 @@ export interface PngStructure {
   rows: number;
   /**
    * Whether Pillow's filter heuristic picks each row's filter, for non-interlaced 8- and
-   * 16-bit non-palette images; null when not checked.
+   * 16-bit non-palette images, over the complete rows read (at most 8 MiB of them); null
+   * when not checked.
    */
   pillowFilters: { match: boolean; rowsChecked: number } | null;
 }
@@ -169,20 +170,18 @@ function readRows(png: PngStructure, data: Buffer): void {
     for (let y = 0; y < rows && at < raw.length; y++, at += stride) filters.push(raw[at] as number);
   }
   png.rowFilters = Uint8Array.from(filters);
-  if (!png.interlaced && png.colourType !== 3 && png.bitDepth >= 8 && raw.length === expected) {
-    png.pillowFilters = checkPillowFilters(
-      raw,
-      png.height,
-      expected / png.height - 1,
-      bitsPerPixel,
-    );
+  if (!png.interlaced && png.colourType !== 3 && png.bitDepth >= 8) {
+    // The complete rows there are: a stream cut short, or the first 32 MiB of a large one.
+    const stride = expected / png.height;
+    const rows = Math.floor(raw.length / stride);
+    if (rows > 0) png.pillowFilters = checkPillowFilters(raw, rows, stride - 1, bitsPerPixel);
   }
 }
 
 /**
  * Up to `limit` bytes of the inflated stream (a stream may end early or run on). When the
- * whole would be larger, inflates ever longer prefixes of the compressed data until the
- * output reaches half the limit.
+ * whole would be larger, inflates ever longer prefixes of the compressed data (from 1 KiB,
+ * doubling) until the output reaches half the limit, and keeps the longest that fits.
  */
 function inflatePrefix(data: Buffer, limit: number): Buffer | undefined {
   const options = { maxOutputLength: Math.max(1, limit), finishFlush: constants.Z_SYNC_FLUSH };
@@ -192,7 +191,7 @@ function inflatePrefix(data: Buffer, limit: number): Buffer | undefined {
     if ((error as { code?: string }).code !== "ERR_BUFFER_TOO_LARGE") return undefined;
   }
   let best: Buffer | undefined;
-  for (let size = Math.ceil(limit / 64); size < data.length * 2; size *= 2) {
+  for (let size = 1024; size < data.length * 2; size *= 2) {
     try {
       best = inflateSync(data.subarray(0, size), options);
     } catch {
