@@ -12,8 +12,9 @@ import {
   type JpegHeader,
   readJpegHeader,
 } from "../image/jpeg.js";
-import { type PngStructure, readPng } from "../image/png.js";
+import { type PngStructure, readPng, visitRows } from "../image/png.js";
 import { estimateWebpQuality, readWebp, type WebpQualityEstimate } from "../image/webp.js";
+import { type FilterBuffers, filterRow } from "./encoders/pillow-png.js";
 import {
   type Expected,
   type Fact,
@@ -80,7 +81,11 @@ export interface PngEvidence {
   filters: { none: number; sub: number; up: number; average: number; paeth: number } | null;
   /** Rows in the image data, and how many were read for `filters`. */
   rows: { total: number; read: number };
-  /** Pillow's filter heuristic re-run on the rows: whether it picks every row's filter. */
+  /**
+   * Pillow's filter heuristic re-run on the unfiltered rows (non-interlaced, 8- and 16-bit,
+   * not palette; at most 8 MiB of rows): whether it picks every row's filter, and how many rows
+   * were checked (up to the first it does not pick). null when not checked.
+   */
   pillowFilters: { match: boolean; rowsChecked: number } | null;
 }
 
@@ -282,6 +287,29 @@ function idatLayouts(lengths: readonly number[], width: number): string[] {
   return layouts;
 }
 
+const PILLOW_CHECK_BYTES = 8 << 20;
+
+/** Whether Pillow's writer (ZipEncode.c, as src/client/encoders/pillow-png.ts runs it) chose each row's filter. */
+function pillowFilters(png: PngStructure): PngEvidence["pillowFilters"] {
+  // Pillow leaves palette rows unfiltered and interlaces nothing; sub-byte depths are not checked.
+  if (png.interlaced || png.colourType === 3 || png.bitDepth < 8) return null;
+  let buffers: FilterBuffers | undefined;
+  let out = new Uint8Array(0);
+  let match = true;
+  const rowsChecked = visitRows(png, PILLOW_CHECK_BYTES, (row, above, filter) => {
+    if (buffers === undefined) {
+      // Allocated for rows that exist: the header's width alone may claim gigabytes.
+      const n = row.length;
+      buffers = { up: new Uint8Array(n), sub: new Uint8Array(n), paeth: new Uint8Array(n) };
+      out = new Uint8Array(n + 1);
+    }
+    filterRow(row, above, png.bytesPerPixel, buffers, out);
+    match = out[0] === filter;
+    return match;
+  });
+  return rowsChecked === 0 ? null : { match, rowsChecked };
+}
+
 function pngEvidence(png: PngStructure): PngEvidence {
   let filters: PngEvidence["filters"] = null;
   if (png.rowFilters) {
@@ -311,7 +339,7 @@ function pngEvidence(png: PngStructure): PngEvidence {
     idat: { runs: runs(png.idatLengths), layouts: idatLayouts(png.idatLengths, png.width) },
     filters,
     rows: { total: png.rows, read: png.rowFilters?.length ?? 0 },
-    pillowFilters: png.pillowFilters,
+    pillowFilters: pillowFilters(png),
   };
 }
 

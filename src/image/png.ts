@@ -1,6 +1,6 @@
 /**
  * PNG structure as an encoder left it: chunks, the zlib stream's header, how the data was cut
- * into IDAT chunks, and each row's filter type. Never throws on bad input.
+ * into IDAT chunks, each row's filter type, and the rows themselves. Never throws on bad input.
  */
 import { constants, inflateSync } from "node:zlib";
 
@@ -35,19 +35,16 @@ export interface PngStructure {
   rowFilters: Uint8Array | null;
   /** Rows the image data holds: height, or the sum of the Adam7 passes' heights. */
   rows: number;
-  /**
-   * Whether Pillow's filter heuristic picks each row's filter, for non-interlaced 8- and
-   * 16-bit non-palette images, over the complete rows read (at most 8 MiB of them); null
-   * when not checked.
-   */
-  pillowFilters: { match: boolean; rowsChecked: number } | null;
+  /** The image data as inflated (still filtered), as far as `rowFilters` reads it. */
+  data: Buffer | null;
+  /** Bytes per complete pixel, at least 1 (the filters' "bpp"). */
+  bytesPerPixel: number;
 }
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-/** Inflating stops here, re-filtering sooner: some rows are enough to tell encoders apart. */
+/** Inflating stops here: some rows are enough to tell encoders apart. */
 const INFLATE_BYTES = 32 << 20;
-const PILLOW_CHECK_BYTES = 8 << 20;
 
 function u32(bytes: Uint8Array, at: number): number {
   return (
@@ -103,7 +100,8 @@ export function readPng(bytes: Uint8Array): PngStructure | undefined {
     zlib: null,
     rowFilters: null,
     rows: 0,
-    pillowFilters: null,
+    data: null,
+    bytesPerPixel: 1,
   };
   const idat: Uint8Array[] = [];
   let at = 8;
@@ -153,6 +151,7 @@ function readRows(png: PngStructure, data: Buffer): void {
   const channels = CHANNELS[png.colourType];
   if (channels === undefined || png.width === 0 || png.height === 0) return;
   const bitsPerPixel = channels * png.bitDepth;
+  png.bytesPerPixel = Math.max(1, Math.ceil(bitsPerPixel / 8));
   const sizes = passes(png.width, png.height, png.interlaced);
   let expected = 0;
   for (const [columns, rows] of sizes) {
@@ -170,12 +169,59 @@ function readRows(png: PngStructure, data: Buffer): void {
     for (let y = 0; y < rows && at < raw.length; y++, at += stride) filters.push(raw[at] as number);
   }
   png.rowFilters = Uint8Array.from(filters);
-  if (!png.interlaced && png.colourType !== 3 && png.bitDepth >= 8) {
-    // The complete rows there are: a stream cut short, or the first 32 MiB of a large one.
-    const stride = expected / png.height;
-    const rows = Math.floor(raw.length / stride);
-    if (rows > 0) png.pillowFilters = checkPillowFilters(raw, rows, stride - 1, bitsPerPixel);
+  png.data = raw;
+}
+
+/**
+ * Calls `visit` with each complete row of a non-interlaced image's data, unfiltered, the row
+ * above it (zeros for the first) and the filter type it was stored with, until `visit` returns
+ * false, a filter type is invalid, or `maxBytes` of rows are done. Returns how many rows it
+ * visited.
+ */
+export function visitRows(
+  png: PngStructure,
+  maxBytes: number,
+  visit: (row: Uint8Array, above: Uint8Array, filter: number) => boolean,
+): number {
+  const data = png.data;
+  if (data === null || png.interlaced || png.height === 0) return 0;
+  const rowBytes = Math.ceil((png.width * (CHANNELS[png.colourType] ?? 1) * png.bitDepth) / 8);
+  const bpp = png.bytesPerPixel;
+  const rows = Math.min(
+    Math.floor(data.length / (rowBytes + 1)),
+    png.height,
+    Math.max(1, Math.floor(maxBytes / (rowBytes + 1))),
+  );
+  if (rows <= 0) return 0;
+  let above = new Uint8Array(rowBytes);
+  let row = new Uint8Array(rowBytes);
+  for (let y = 0; y < rows; y++) {
+    const start = y * (rowBytes + 1);
+    const filter = data[start] as number;
+    if (filter > 4) return y;
+    for (let i = 0; i < rowBytes; i++) {
+      const a = i >= bpp ? (row[i - bpp] as number) : 0;
+      const b = above[i] as number;
+      const c = i >= bpp ? (above[i - bpp] as number) : 0;
+      let predictor = 0;
+      if (filter === 1) predictor = a;
+      else if (filter === 2) predictor = b;
+      else if (filter === 3) predictor = (a + b) >> 1;
+      else if (filter === 4) predictor = paeth(a, b, c);
+      row[i] = ((data[start + 1 + i] as number) + predictor) & 255;
+    }
+    if (!visit(row, above, filter)) return y + 1;
+    [above, row] = [row, above];
   }
+  return rows;
+}
+
+/** The PNG specification's Paeth predictor: ties go to a, then b. */
+function paeth(a: number, b: number, c: number): number {
+  const pa = Math.abs(b - c);
+  const pb = Math.abs(a - c);
+  const pc = Math.abs(a + b - 2 * c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
 /**
@@ -200,93 +246,4 @@ function inflatePrefix(data: Buffer, limit: number): Buffer | undefined {
     if (best.length >= limit / 2) break;
   }
   return best;
-}
-
-/** Pillow's per-row cost: the filtered bytes' distance from zero as signed values. */
-function cost(v: number): number {
-  return v < 128 ? v : 256 - v;
-}
-
-/**
- * Re-runs Pillow's filter choice (src/libImaging/ZipEncode.c, python-pillow/Pillow@a5bbab1 =
- * 9.4.0) on the unfiltered rows: None, then Up, Sub, Paeth (Average only with optimize), each
- * taken only when its sum is strictly less, later ones skipped once the sum is 0; the row above
- * the first is black. Stops after PILLOW_CHECK_BYTES of rows.
- */
-function checkPillowFilters(
-  raw: Buffer,
-  height: number,
-  rowBytes: number,
-  bitsPerPixel: number,
-): { match: boolean; rowsChecked: number } | null {
-  const bpp = Math.max(1, Math.ceil(bitsPerPixel / 8));
-  let previous = new Uint8Array(rowBytes);
-  let current = new Uint8Array(rowBytes);
-  const limit = Math.min(height, Math.max(1, Math.floor(PILLOW_CHECK_BYTES / (rowBytes + 1))));
-  for (let y = 0; y < limit; y++) {
-    const start = y * (rowBytes + 1);
-    const declared = raw[start] as number;
-    if (declared > 4) return null;
-    // Undo the declared filter.
-    for (let i = 0; i < rowBytes; i++) {
-      const x = raw[start + 1 + i] as number;
-      const a = i >= bpp ? (current[i - bpp] as number) : 0;
-      const b = previous[i] as number;
-      const c = i >= bpp ? (previous[i - bpp] as number) : 0;
-      let predictor = 0;
-      if (declared === 1) predictor = a;
-      else if (declared === 2) predictor = b;
-      else if (declared === 3) predictor = (a + b) >> 1;
-      else if (declared === 4) predictor = paeth(a, b, c);
-      current[i] = (x + predictor) & 255;
-    }
-    if (pillowChoice(current, previous, bpp) !== declared)
-      return { match: false, rowsChecked: y + 1 };
-    [previous, current] = [current, previous];
-  }
-  return { match: true, rowsChecked: limit };
-}
-
-/** Pillow's form of the Paeth predictor: ties go to a, then b. */
-function paeth(a: number, b: number, c: number): number {
-  const pa = Math.abs(b - c);
-  const pb = Math.abs(a - c);
-  const pc = Math.abs(a + b - 2 * c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
-
-function pillowChoice(row: Uint8Array, previous: Uint8Array, bpp: number): number {
-  const n = row.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += cost(row[i] as number);
-  let choice = 0;
-  if (sum > 0) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += cost(((row[i] as number) - (previous[i] as number)) & 255);
-    if (s < sum) {
-      sum = s;
-      choice = 2;
-    }
-  }
-  if (sum > 0) {
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const left = i >= bpp ? (row[i - bpp] as number) : 0;
-      s += cost(((row[i] as number) - left) & 255);
-    }
-    if (s < sum) {
-      sum = s;
-      choice = 1;
-    }
-  }
-  if (sum > 0) {
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      const a = i >= bpp ? (row[i - bpp] as number) : 0;
-      const c = i >= bpp ? (previous[i - bpp] as number) : 0;
-      s += cost(((row[i] as number) - paeth(a, previous[i] as number, c)) & 255);
-    }
-    if (s < sum) choice = 4;
-  }
-  return choice;
 }
