@@ -7,6 +7,10 @@ import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import sharp from "sharp";
 import { type ClientIdentification, identifyClient } from "../../src/client/identify.js";
+import { CLIENT_PATHS } from "../../src/client/index.js";
+import { SIGNATURES } from "../../src/client/signatures.js";
+import { CLIENT_NAMES } from "../../src/client/types.js";
+import { decode } from "../../src/image/decode.js";
 import { estimateWebpQuality, readWebp } from "../../src/image/webp.js";
 import { launchChromium, skipUnlessChromium } from "../helpers/browser.js";
 import { fixture, ROOT } from "../helpers/cli.js";
@@ -193,6 +197,7 @@ describe("identifyClient on what the real clients write, for every fixture", () 
       if (id.evidence.format !== "png") continue;
       assert.equal(id.evidence.zlib?.level, 0, name);
       assert.equal(id.evidence.filters?.sub, id.evidence.rows.total, name);
+      assert.equal(id.evidence.pillowFilters?.match, false, name);
     }
   });
 
@@ -267,6 +272,26 @@ describe("identifyClient on what the real clients write, for every fixture", () 
         ["libjpeg defaults at quality 75", ["jfif"]],
       ],
     );
+  });
+});
+
+describe("identifyClient on imgenc's own client paths", () => {
+  test("each path's payload names that path; the path names are CLIENT_NAMES", async () => {
+    const named = new Set(SIGNATURES.filter((s) => s.path).map((s) => s.client));
+    assert.deepEqual(
+      [...named].filter((n) => !(CLIENT_NAMES as readonly string[]).includes(n)),
+      [],
+    );
+    // A few inputs: each path is checked against its library on every input in its own test.
+    for (const name of ["logo-alpha.png", "adobe-rgb.jpg", "deep16.png", "palette-trns.png"]) {
+      const bytes = source(name);
+      const image = await decode(bytes);
+      for (const client of CLIENT_NAMES) {
+        const payload = await CLIENT_PATHS[client].encode({ image, bytes, name });
+        const id = identifyClient(payload.bytes);
+        assert.ok(id && paths(id).includes(client), `${client} ${name}: ${id && paths(id)}`);
+      }
+    }
   });
 });
 
