@@ -20,6 +20,7 @@ export {
   type ClientEvidence,
   type ClientIdentification,
   describeEvidence,
+  type IccEvidence,
   identifyClient,
   type JpegEvidence,
   type NearMiss,

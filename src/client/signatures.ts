@@ -5,6 +5,8 @@
  * older helper writes Pillow's JPEG), in which case both are named.
  */
 
+import type { ClientName } from "./types.js";
+
 /** A fact is a value, a set of values (any may match) or an inclusive numeric range. */
 export type FactValue = string | number | boolean | null;
 export type Fact = FactValue | { set: string[] } | { range: [number, number] };
@@ -13,17 +15,21 @@ export type Facts = Record<string, Fact>;
 /** An expectation is a value or a list of acceptable values. */
 export type Expected = FactValue | readonly FactValue[];
 
-export interface Signature {
+interface SignatureFields {
   format: "jpeg" | "png" | "webp";
-  /** A `--client` path name, or a descriptive label for an encoder that is not a path. */
-  client: string;
-  path: boolean;
-  /** A few words for sentences: "Pillow's default save". `{quality}` is filled in. */
+  /** A few words for sentences: 'Pillow: img.convert("RGB").save(buf, "JPEG")'. */
   label: string;
-  /** What it writes and where that is written down or measured. `{quality}` is filled in. */
+  /** What it writes and where that is written down or measured. */
   why: string;
   expect: Record<string, Expected>;
 }
+
+/**
+ * A client path (`client` is its `--client` name), or another encoder worth naming (`client`
+ * is a descriptive label). `{quality}` in a label or text is filled in from the file.
+ */
+export type Signature = SignatureFields &
+  ({ path: true; client: ClientName } | { path: false; client: string });
 
 /** libjpeg's jpeg_set_defaults: JFIF 1.01, no unit, density 1:1. */
 const JFIF_DEFAULT = "1.01, no unit, 1:1";

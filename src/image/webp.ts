@@ -3,7 +3,7 @@
  * frame was written at. Like the JPEG parser it never throws: it reads what is there.
  */
 
-export interface WebpChunk {
+interface WebpChunk {
   fourcc: string;
   /** Payload length as the chunk header states it. */
   length: number;
