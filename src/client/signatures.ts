@@ -153,7 +153,7 @@ export const SIGNATURES: readonly Signature[] = [
     format: "png",
     client: "vllm",
     path: true,
-    label: "vLLM's encode_image_base64(image), PNG",
+    label: "vLLM's encode_image_url(image), PNG",
     why: "converts to RGB (RGBA onto white), then Pillow's default PNG save: the same layout as `pillow-png` (vllm-project/vllm@030958a vllm/multimodal/media/image.py)",
     expect: PILLOW_RGB_PNG,
   },
