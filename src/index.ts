@@ -15,7 +15,20 @@ export {
   describeWarning,
 } from "./check/index.js";
 export type { CheckItem, CheckTotals } from "./check/types.js";
+export {
+  type ClientCandidate,
+  type ClientEvidence,
+  type ClientIdentification,
+  describeEvidence,
+  type IccEvidence,
+  identifyClient,
+  type JpegEvidence,
+  type NearMiss,
+  type PngEvidence,
+  type WebpEvidence,
+} from "./client/identify.js";
 export { CLIENT_PATHS, clientPath } from "./client/index.js";
+export { SIGNATURES, type Signature } from "./client/signatures.js";
 export * from "./client/types.js";
 export {
   type CompareArtifacts,

@@ -1,3 +1,4 @@
+import { type ClientIdentification, identifyClient } from "./client/identify.js";
 import { ImgencError, withInput } from "./errors.js";
 import { type DataUriLint, lintDataUri } from "./findings/lint-data-uri.js";
 import { createFinding } from "./findings/messages.js";
@@ -63,6 +64,11 @@ export interface InspectReport {
   /** null when the bytes are no image imgenc can read. */
   image: ImageDetails | null;
   jpeg?: JpegDetails;
+  /**
+   * JPEG, PNG and WebP: the client paths and encoders the bytes are consistent with, and the
+   * evidence (tables, chunks, zlib and filter choices, quantisers) they were matched on.
+   */
+  identification?: ClientIdentification;
   /** Of the image bytes, and of a correct data URI for them. */
   sizes: { bytes: number; base64Length: number; dataUriLength: number } | null;
   findings: Finding[];
@@ -229,6 +235,10 @@ export async function inspect(spec: string, options: InspectOptions = {}): Promi
   }
   const jpeg = bytes && container === "jpeg" ? jpegDetails(bytes) : undefined;
   if (jpeg) report.jpeg = jpeg;
+  if (bytes && (container === "jpeg" || container === "png" || container === "webp")) {
+    const identification = identifyClient(bytes);
+    if (identification) report.identification = identification;
+  }
   if (decoded && bytes) {
     findings.push(
       ...(await sourcePitfalls({ bytes, image: decoded, jpegQuality: jpeg?.quality ?? null })),

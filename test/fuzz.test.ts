@@ -8,6 +8,7 @@ import { lintDataUri } from "../src/findings/lint-data-uri.js";
 import { decode, readInfo } from "../src/image/decode.js";
 import { sniffFormat } from "../src/image/format.js";
 import { readIcc } from "../src/image/icc.js";
+import { identifyClient } from "../src/client/identify.js";
 import { readJpegHeader } from "../src/image/jpeg.js";
 import { parseDataUri } from "../src/source/parse-data-uri.js";
 import { fixture } from "./helpers/cli.js";
@@ -198,6 +199,15 @@ describe("fuzz: byte readers", () => {
         readJpegHeader(input);
       }),
       params(10_000),
+    );
+  });
+
+  test("identifyClient never throws, on mutated JPEGs, PNGs and WebPs", () => {
+    fc.assert(
+      fc.property(bytes, (input) => {
+        identifyClient(input);
+      }),
+      params(5_000),
     );
   });
 

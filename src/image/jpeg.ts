@@ -21,6 +21,25 @@ export interface QuantTable {
   values: number[];
 }
 
+/** A DHT table as stored: BITS (codes per length 1-16) and HUFFVAL. */
+export interface HuffmanTable {
+  /** 0 DC, 1 AC. */
+  tableClass: number;
+  id: number;
+  counts: number[];
+  symbols: number[];
+}
+
+/** The JFIF APP0 segment's fields. */
+export interface JfifHeader {
+  /** "1.01", "1.02" ... */
+  version: string;
+  /** 0 no unit (aspect ratio), 1 dots per inch, 2 dots per cm. */
+  units: number;
+  xDensity: number;
+  yDensity: number;
+}
+
 export interface JpegHeader {
   /** 0 when no frame header (SOFn) was found. */
   width: number;
@@ -49,9 +68,19 @@ export interface JpegHeader {
   /** The APP14 "Adobe" segment's colour transform: 0 none (RGB/CMYK), 1 YCbCr, 2 YCCK. */
   adobe: { transform: number } | undefined;
   jfif: boolean;
+  /** The first JFIF APP0 segment's fields. */
+  jfifHeader: JfifHeader | undefined;
   exif: boolean;
   /** An APP2 ICC_PROFILE chunk is present. */
   iccProfile: boolean;
+  /** The ICC_PROFILE chunks' data, joined in file order. */
+  iccData: Uint8Array | undefined;
+  /** COM segments before the first scan. */
+  comments: number;
+  /** Huffman tables defined before the first scan, in file order. */
+  huffmanTables: HuffmanTable[];
+  /** Marker bytes of the segments before the first scan, in file order (0xe0 APP0, 0xdb DQT ...). */
+  markers: number[];
   /** MCUs per restart interval from DRI; 0 when restarts are off. */
   restartInterval: number;
   /**
@@ -260,6 +289,24 @@ function readDqt(payload: Uint8Array, tables: Map<number, QuantTable>): boolean 
   return true;
 }
 
+/**
+ * Reads every complete table in a DHT payload, stopping at one that ends early or is
+ * malformed. (Validity stays the business of the frame and scan headers, as before.)
+ */
+function readDht(payload: Uint8Array, out: HuffmanTable[]): void {
+  let at = 0;
+  while (at < payload.length) {
+    const tableClass = (payload[at] as number) >> 4;
+    const id = (payload[at] as number) & 15;
+    if (tableClass > 1 || id > 3 || at + 17 > payload.length) return;
+    const counts = [...payload.subarray(at + 1, at + 17)];
+    const total = counts.reduce((a, b) => a + b, 0);
+    if (total > 256 || at + 17 + total > payload.length) return;
+    out.push({ tableClass, id, counts, symbols: [...payload.subarray(at + 17, at + 17 + total)] });
+    at += 17 + total;
+  }
+}
+
 /** SOF0-3, 5-7, 9-11, 13-15; 0xc4 (DHT), 0xc8 (JPG) and 0xcc (DAC) share the range. */
 function isSof(marker: number): boolean {
   return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
@@ -288,13 +335,19 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
     quantTables: [],
     adobe: undefined,
     jfif: false,
+    jfifHeader: undefined,
     exif: false,
     iccProfile: false,
+    iccData: undefined,
+    comments: 0,
+    huffmanTables: [],
+    markers: [],
     restartInterval: 0,
     truncated: true,
     valid: false,
   };
   const tables = new Map<number, QuantTable>();
+  const icc: Uint8Array[] = [];
   let frame = false;
   let malformed = false;
   let pos = 2;
@@ -322,6 +375,7 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
     const cut = end > length;
     const payload = bytes.subarray(pos + 2, Math.min(end, length));
     pos = end;
+    header.markers.push(marker);
 
     if (marker === 0xdb) {
       if (!readDqt(payload, tables) && !cut) malformed = true;
@@ -329,12 +383,29 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
       if (!frame) frame = readFrame(marker, payload, header);
     } else if (marker === 0xdd) {
       if (payload.length >= 2) header.restartInterval = u16(payload, 0);
+    } else if (marker === 0xc4) {
+      readDht(payload, header.huffmanTables);
+    } else if (marker === 0xfe) {
+      header.comments++;
     } else if (marker === 0xe0) {
-      if (startsWithAscii(payload, "JFIF\0")) header.jfif = true;
+      if (startsWithAscii(payload, "JFIF\0")) {
+        header.jfif = true;
+        if (header.jfifHeader === undefined && payload.length >= 12) {
+          header.jfifHeader = {
+            version: `${payload[5]}.${String(payload[6]).padStart(2, "0")}`,
+            units: payload[7] as number,
+            xDensity: u16(payload, 8),
+            yDensity: u16(payload, 10),
+          };
+        }
+      }
     } else if (marker === 0xe1) {
       if (startsWithAscii(payload, "Exif\0")) header.exif = true;
     } else if (marker === 0xe2) {
-      if (startsWithAscii(payload, "ICC_PROFILE\0")) header.iccProfile = true;
+      if (startsWithAscii(payload, "ICC_PROFILE\0")) {
+        header.iccProfile = true;
+        icc.push(payload.subarray(14));
+      }
     } else if (marker === 0xee) {
       if (startsWithAscii(payload, "Adobe") && payload.length >= 12) {
         header.adobe = { transform: payload[11] as number };
@@ -349,6 +420,7 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader | undefined {
     if (cut) break;
   }
   header.quantTables = [...tables.values()];
+  if (icc.length > 0) header.iccData = Buffer.concat(icc);
   return header;
 }
 

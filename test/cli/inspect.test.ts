@@ -246,6 +246,76 @@ describe("imgenc inspect: data URIs", () => {
   });
 });
 
+describe("imgenc inspect: which client made this", () => {
+  interface Identified {
+    candidates: { client: string; path: boolean; label: string; why: string }[];
+    closest: { client: string; differs: { fact: string }[] }[];
+    evidence: { format: string; quality?: number | null };
+  }
+  const identification = (r: Report) =>
+    (r as Report & { identification?: Identified }).identification;
+
+  test("a data URI from the seed's Pillow code: pillow or vllm-legacy, said plainly", {
+    skip: skipUnlessPython(["PIL"]),
+  }, async () => {
+    // The snippet the README opens with, writing the data URI it sends.
+    const uri = runPython(
+      `import base64, io, sys
+from PIL import Image
+buf = io.BytesIO()
+Image.open(sys.argv[1]).convert("RGB").save(buf, format="JPEG")
+sys.stdout.write("data:image;base64," + base64.b64encode(buf.getvalue()).decode())`,
+      [fixture("logo-alpha.png")],
+    ).toString();
+    const { report } = await inspectJson(uri);
+    const id = identification(report);
+    assert.ok(id);
+    assert.deepEqual(
+      id.candidates.filter((c) => c.path).map((c) => c.client),
+      ["pillow", "vllm-legacy", "raw"],
+    );
+    assert.equal(id.evidence.quality, 75);
+    const text = (await runMain(["inspect", uri])).stdout;
+    assert.match(
+      text,
+      /which client made this\n {2}the bytes {2}q75 4:2:0 with libjpeg's standard tables/,
+    );
+    assert.match(text, /fit {8}pillow {7}Pillow: img\.convert\("RGB"\)\.save\(buf, "JPEG"\)\n/);
+    assert.match(text, /\n {13}vllm-legacy {2}vLLM's older encode_image_base64/);
+    assert.match(text, /libjpeg at quality 75 with its other defaults/);
+    assert.match(text, /\n {2}3 fit: nothing in these bytes tells them apart\n/);
+  });
+
+  test("nothing known fits: the closest paths and what differs", async () => {
+    // libjpeg's tables and quality 75 but no JFIF segment: Pillow would have written one.
+    const path = write(
+      "no-jfif.jpg",
+      await sharp(fixture("photo.png")).jpeg({ quality: 75, optimiseCoding: false }).toBuffer(),
+    );
+    const id = identification((await inspectJson(path)).report);
+    assert.deepEqual(
+      id?.candidates.map((c) => c.client),
+      ["raw"],
+    );
+    assert.deepEqual(id?.closest.map((c) => [c.client, c.differs.map((d) => d.fact)])[0], [
+      "pillow",
+      ["jfif"],
+    ]);
+    const text = (await runMain(["inspect", path])).stdout;
+    assert.match(
+      text,
+      /no known client writes these bytes\n {2}closest: Pillow: .*\(jfif none, not 1\.01, no unit, 1:1\)/,
+    );
+  });
+
+  test("only JPEG, PNG and WebP are identified", async () => {
+    const { report } = await inspectJson(fixture("animated.gif"));
+    assert.equal(identification(report), undefined);
+    const webp = write("photo.webp", await sharp(fixture("photo.png")).webp().toBuffer());
+    assert.ok(identification((await inspectJson(webp)).report)?.candidates.length);
+  });
+});
+
 describe("imgenc inspect: URLs", () => {
   let server: Server;
   let base = "";

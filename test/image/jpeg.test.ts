@@ -347,11 +347,42 @@ describe("readJpegHeader on synthetic files", () => {
       ),
     );
     assert.deepEqual([h.jfif, h.exif, h.iccProfile], [true, true, true]);
+    assert.deepEqual(h.jfifHeader, { version: "1.01", units: 0, xDensity: 1, yDensity: 1 });
     assert.deepEqual(h.adobe, { transform: 2 });
+    assert.deepEqual(h.markers, [0xe0, 0xe1, 0xe2, 0xee, 0xc0, 0xda]);
     const short = header(jpeg(SOI, segment(0xee, [...ascii("Adobe"), 0, 100]), SOS));
     assert.equal(short.adobe, undefined);
     const other = header(jpeg(SOI, segment(0xe1, ascii("http://ns.adobe.com/xap/1.0/\0")), SOS));
     assert.equal(other.exif, false);
+  });
+
+  test("DHT tables, COM segments and ICC chunks joined; a short DHT table is skipped", () => {
+    const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
+    const counts = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+    const symbols = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    const h = header(
+      jpeg(
+        SOI,
+        segment(0xfe, ascii("a comment")),
+        segment(0xe2, [...ascii("ICC_PROFILE\0"), 1, 2, 10, 11]),
+        segment(0xe2, [...ascii("ICC_PROFILE\0"), 2, 2, 12]),
+        // Two tables in one segment, then one that ends before its symbols.
+        segment(0xc4, [0x00, ...counts, ...symbols, 0x11, ...counts, ...symbols, 0x10, 5]),
+        segment(0xfe, []),
+        sof(0xc0, 8, 8, [[1, 1]]),
+        SOS,
+      ),
+    );
+    assert.equal(h.comments, 2);
+    assert.deepEqual([...(h.iccData ?? [])], [10, 11, 12]);
+    assert.deepEqual(
+      h.huffmanTables.map((t) => [t.tableClass, t.id, t.symbols.length]),
+      [
+        [0, 0, 12],
+        [1, 1, 12],
+      ],
+    );
+    assert.equal(h.valid, true, "a DHT problem leaves validity to the frame and scan headers");
   });
 
   test("a redefined table replaces the earlier one", () => {

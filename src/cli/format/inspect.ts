@@ -2,6 +2,7 @@ import type { ChalkInstance } from "chalk";
 import { count, percent } from "../../format/numbers.js";
 import type { InspectReport } from "../../inspect.js";
 import { findingsBlock } from "./findings.js";
+import { identificationBlock } from "./identify.js";
 import { planBlock } from "./model.js";
 import { termSafe } from "./terminal.js";
 
@@ -100,6 +101,7 @@ export function formatInspect(report: InspectReport, c: ChalkInstance): string {
     c.bold(termSafe(report.input)),
     // Values carry the file's own text (an ICC description, a server's Content-Type).
     ...table.map(([name, value]) => `  ${c.dim(name.padEnd(width))}  ${termSafe(value)}`),
+    ...(report.identification ? identificationBlock(report.identification, c) : []),
     ...(report.model ? planBlock(report.model, c) : []),
     ...findingsBlock(report.findings, c),
   ];

@@ -36,7 +36,7 @@ function chunk(type: string, data: Uint8Array): Buffer {
 const COST = Uint8Array.from({ length: 256 }, (_, v) => (v < 128 ? v : 256 - v));
 
 /** Scratch rows for one image: the candidates Pillow computes for each row. */
-interface FilterBuffers {
+export interface FilterBuffers {
   up: Uint8Array;
   sub: Uint8Array;
   paeth: Uint8Array;
@@ -48,7 +48,7 @@ interface FilterBuffers {
  * of COST is strictly smaller, and no further candidate tried once a sum is 0. `prev` is zeros
  * for the first row. Writes the filter type and the filtered bytes to `out`.
  */
-function filterRow(
+export function filterRow(
   row: Uint8Array,
   prev: Uint8Array,
   bpp: number,
