@@ -240,6 +240,17 @@ async function run(
           }),
         );
       }
+      const perClient = finished.clientImages;
+      if (spool && perClient) {
+        perClient.forEach((each, k) => {
+          if (each === undefined) return;
+          stored.push(
+            spool.store(each).then((kept) => {
+              perClient[k] = kept;
+            }),
+          );
+        });
+      }
       options.onItem?.(shown(finished), done, total);
     },
   });

@@ -17,6 +17,8 @@ export interface CheckItem {
   error?: EntryError;
   /** Only when the job asked for images; never part of the JSON. */
   images?: ReportImages;
+  /** With several client paths: each path's images, in the order of `report.clients`. */
+  clientImages?: (ReportImages | undefined)[];
 }
 
 export interface CheckTotals {

@@ -18,7 +18,20 @@ async function run(job: CheckJob): Promise<CheckItem> {
     };
     // Previews are made here, so a large image's full-size pixels and payloads never reach the
     // main thread, which holds every item until the report is written.
-    if (job.images && artifacts.pixels) {
+    if (job.images && artifacts.clients !== undefined && artifacts.clients.length > 1) {
+      const [lossless] = artifacts.payloads;
+      item.clientImages = [];
+      for (const made of artifacts.clients) {
+        item.clientImages.push(
+          made.pixels &&
+            (await reportImages({
+              payloads: [lossless, made.payload],
+              pixels: made.pixels,
+              ...(made.diff && { diff: made.diff }),
+            })),
+        );
+      }
+    } else if (job.images && artifacts.pixels) {
       item.images = await reportImages({
         payloads: artifacts.payloads,
         pixels: artifacts.pixels,

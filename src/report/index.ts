@@ -77,15 +77,31 @@ export function checkReportPage(
   totals: CheckTotals,
   options: ReportPageOptions = {},
 ): Promise<AsyncIterable<string>> {
-  const entries = items.map(
-    (item, i): ReportEntry => ({
-      id: `image-${i + 1}`,
-      title: item.file,
-      report: item.report ?? null,
-      passed: item.status === "passed",
-      ...(item.error && { error: item.error }),
-      ...(item.images && { images: item.images }),
-    }),
-  );
+  const entries = items.flatMap((item, i): ReportEntry[] => {
+    const clients = item.report?.clients;
+    if (item.report !== undefined && clients !== undefined && clients.length > 1) {
+      const report = item.report;
+      return clients.map((comparison, k) => {
+        const images = item.clientImages?.[k];
+        return {
+          id: `image-${i + 1}-${comparison.client}`,
+          title: `${item.file}: ${comparison.client}`,
+          report: clientReport(report, comparison),
+          passed: comparison.passed,
+          ...(images && { images }),
+        };
+      });
+    }
+    return [
+      {
+        id: `image-${i + 1}`,
+        title: item.file,
+        report: item.report ?? null,
+        passed: item.status === "passed",
+        ...(item.error && { error: item.error }),
+        ...(item.images && { images: item.images }),
+      },
+    ];
+  });
   return render(entries, `imgenc check: ${totals.images} images`, options, totals);
 }

@@ -142,8 +142,22 @@ describe("--client across the commands", () => {
     const html = readFileSync(report, "utf8");
     assert.match(html, /id="client-opencv"/);
     assert.match(html, /id="client-pillow"/);
-    const check = await runMain(["check", LOGO, "--client", "opencv,pillow"]);
+    const checkReport = join(work, "check-paths.html");
+    const check = await runMain([
+      "check",
+      LOGO,
+      "--client",
+      "opencv,pillow",
+      "--report",
+      checkReport,
+    ]);
     assert.equal(check.code, 0, check.stderr);
+    const checkHtml = readFileSync(checkReport, "utf8");
+    assert.match(checkHtml, /id="image-1-opencv"/);
+    assert.match(checkHtml, /id="image-1-pillow"/);
+    // Each path's entry embeds its own payload: two different JPEGs besides the lossless PNG.
+    const jpegs = new Set(checkHtml.match(/data:image\/jpeg;base64,[A-Za-z0-9+/=]{100}/g));
+    assert.ok(jpegs.size >= 2, `${jpegs.size} distinct JPEG previews`);
     assert.match(check.stdout, /\n\s+opencv\s+\d+\.\d+ dB/);
     assert.match(check.stdout, /\n\s+pillow\s+29\.86 dB/);
   });

@@ -24,7 +24,7 @@ interface Flags {
 
 /** The item as JSON: the compare report, its verdict and error; never image bytes. */
 function itemJson(item: CheckItem): object {
-  const { images: _images, ...rest } = item;
+  const { images: _images, clientImages: _clientImages, ...rest } = item;
   return rest;
 }
 
