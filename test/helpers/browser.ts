@@ -3,14 +3,14 @@ import { createRequire } from "node:module";
 import type { Browser } from "playwright-core";
 
 /** Debian's Chromium (apt-get install chromium); playwright's own browser downloads fail here. */
-export const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = "/usr/bin/chromium";
 
 /**
  * Without the background-networking flags Chromium keeps dialling Google's hosts, which this
  * machine's closed network refuses. Playwright adds --headless itself, and refuses a
  * --user-data-dir here: launch() makes a new empty profile of its own for every browser.
  */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-quic",
@@ -23,7 +23,7 @@ export const CHROMIUM_ARGS = [
 let cached: string | null | undefined;
 
 /** null when Chromium and playwright-core are both there, else what is missing. */
-export function chromiumMissing(): string | null {
+function chromiumMissing(): string | null {
   if (cached !== undefined) return cached;
   cached = null;
   if (!existsSync(CHROMIUM)) {

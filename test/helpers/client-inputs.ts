@@ -5,7 +5,7 @@ import sharp from "sharp";
 import { rng } from "./random.js";
 
 // dist/test/helpers/ -> <repo>/fixtures/
-export const FIXTURES = fileURLToPath(new URL("../../../fixtures/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../../../fixtures/", import.meta.url));
 
 /** One input for a client path: its file name (clients read the extension) and its bytes. */
 export interface ClientCase {

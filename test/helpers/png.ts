@@ -2,7 +2,7 @@ import { crc32, deflateSync } from "node:zlib";
 import { rng } from "./random.js";
 
 /** One PNG chunk: length, type, data, CRC. */
-export function pngChunk(type: string, data: Uint8Array): Buffer {
+function pngChunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + data.length);
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, "latin1");

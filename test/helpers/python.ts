@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 
 /** Debian's interpreter: the one python3-pil and python3-numpy install into. */
-export const PYTHON = "/usr/bin/python3";
+const PYTHON = "/usr/bin/python3";
 
 const cache = new Map<string, string | null>();
 
@@ -9,7 +9,7 @@ const cache = new Map<string, string | null>();
  * Returns null when `/usr/bin/python3` can import every module, else the reason it cannot.
  * Tests use it through `skipUnlessPython`, which turns a missing module into a failure in CI.
  */
-export function pythonMissing(modules: string[]): string | null {
+function pythonMissing(modules: string[]): string | null {
   const key = modules.join(",");
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
