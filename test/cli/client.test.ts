@@ -161,4 +161,60 @@ describe("--client across the commands", () => {
     assert.match(check.stdout, /\n\s+opencv\s+\d+\.\d+ dB/);
     assert.match(check.stdout, /\n\s+pillow\s+29\.86 dB/);
   });
+
+  test("alpha-dropped says what each path shows; a path that keeps alpha raises none", async () => {
+    const result = await runMain([
+      "compare",
+      LOGO,
+      "--client",
+      "canvas-jpeg,canvas-png,vllm,vllm-legacy,pillow-png,raw",
+      "--json",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const doc = JSON.parse(result.stdout);
+    const shows = Object.fromEntries(
+      doc.clients.map(
+        (k: { client: string; findings: { code: string; data: { shows?: string } }[] }) => [
+          k.client,
+          k.findings.find((f) => f.code === "alpha-dropped")?.data.shows ?? null,
+        ],
+      ),
+    );
+    assert.deepEqual(shows, {
+      "canvas-jpeg": "black",
+      "canvas-png": null,
+      vllm: "white",
+      "vllm-legacy": "white",
+      "pillow-png": "stored-colour",
+      raw: null,
+    });
+    const prefixes = doc.clients.map(
+      (k: { payload: { sentPrefix: string } }) => k.payload.sentPrefix,
+    );
+    assert.deepEqual(prefixes, [
+      "data:image/jpeg;base64,",
+      "data:image/png;base64,",
+      "data:image/png;base64,",
+      "",
+      "data:image/png;base64,",
+      "data:image/png;base64,",
+    ]);
+  });
+
+  test("--as-sent writes each client's own string: bare base64, data:None", async () => {
+    const legacy = await runMain(["encode", LOGO, "--client", "vllm-legacy", "--as-sent"]);
+    assert.equal(legacy.code, 0, legacy.stderr);
+    assert.match(legacy.stdout, /^\/9j\/[A-Za-z0-9+/]+=*\n$/);
+    const webp = join(work, "photo.webp");
+    writeFileSync(webp, readFileSync(fixture("photo.png")));
+    const raw = await runMain(["encode", webp, "--client", "raw", "--as-sent"]);
+    assert.equal(raw.code, 0, raw.stderr);
+    // Python 3.11's own table has no .webp; the bytes are a PNG whatever the name says.
+    assert.equal(
+      raw.stdout,
+      `data:None;base64,${readFileSync(fixture("photo.png")).toString("base64")}\n`,
+    );
+    const correct = await runMain(["encode", webp, "--client", "raw"]);
+    assert.match(correct.stdout, /^data:image\/png;base64,/);
+  });
 });
