@@ -1,19 +1,9 @@
+import { dropAlpha } from "../image/channels.js";
 import type { DecodedImage } from "../image/decode.js";
 import { type PillowOpened, pillowOpened, transparencyAfterRgb } from "../image/pillow-open.js";
 import { pillowPng } from "./encoders/pillow-png.js";
 import { orientationLostOrNone } from "./steps.js";
 import type { AlphaHandling, ClientPath, ClientPayload, ClientSteps } from "./types.js";
-
-/** The RGB bytes of an RGBA buffer: what convert("RGB") keeps. */
-export function rgbOf(rgba: Uint8Array): Uint8Array {
-  const rgb = new Uint8Array((rgba.length / 4) * 3);
-  for (let i = 0, o = 0; i < rgba.length; i += 4, o += 3) {
-    rgb[o] = rgba[i] as number;
-    rgb[o + 1] = rgba[i + 1] as number;
-    rgb[o + 2] = rgba[i + 2] as number;
-  }
-  return rgb;
-}
 
 /** Notes on what Pillow's reading does to the samples, shared by the paths that save PNG. */
 export function readingNotes(image: DecodedImage, opened: PillowOpened): string[] {
@@ -62,7 +52,7 @@ export function convertRgbSavePng(image: DecodedImage, opened: PillowOpened): Pi
   }
   const iccProfile = opened.iccProfile;
   return {
-    bytes: pillowPng(rgbOf(image.pillowRgba), image.width, image.height, {
+    bytes: pillowPng(dropAlpha(image.pillowRgba), image.width, image.height, {
       iccProfile,
       transparency,
     }),

@@ -1,10 +1,11 @@
+import { dropAlpha } from "../image/channels.js";
 import type { DecodedImage } from "../image/decode.js";
 import { carriesTransparency, type PillowOpened, pillowOpened } from "../image/pillow-open.js";
 import { compositeOnWhite } from "../models/pillow-resize.js";
 import { pillowJpegPayload, withJpegComment } from "../payload/pillow-jpeg.js";
 import { PILLOW_DEFAULT_JPEG } from "../payload/types.js";
 import { pillowPng } from "./encoders/pillow-png.js";
-import { convertRgbSavePng, pngPayload, readingNotes, rgbOf } from "./pillow-png.js";
+import { convertRgbSavePng, pngPayload, readingNotes } from "./pillow-png.js";
 import { orientationLostOrNone } from "./steps.js";
 import type { ClientPath, IccHandling } from "./types.js";
 
@@ -83,7 +84,7 @@ export const vllmLegacy: ClientPath = {
   async encode({ image, bytes }) {
     const opened = await pillowOpened(bytes, image);
     const rgbaSource = opened.mode === "RGBA";
-    const rgb = rgbaSource ? onWhite(image, image.rgba) : rgbOf(image.pillowRgba);
+    const rgb = rgbaSource ? onWhite(image, image.rgba) : dropAlpha(image.pillowRgba);
     const opaque = Buffer.alloc(image.width * image.height * 4, 255);
     for (let p = 0, i = 0; p < rgb.length; p += 3, i += 4) opaque.set(rgb.subarray(p, p + 3), i);
     const payload = await pillowJpegPayload({ ...image, pillowRgba: opaque }, PILLOW_DEFAULT_JPEG);

@@ -1,5 +1,6 @@
 import type { SharpOptions } from "sharp";
 import { ImgencError } from "../errors.js";
+import { dropAlpha } from "./channels.js";
 import type { DecodedImage } from "./decode.js";
 import { applyOrientation } from "./orientation.js";
 import { loadSharp } from "./sharp.js";
@@ -172,13 +173,6 @@ function isReproducedTiff(layout: TiffLayout | undefined): boolean {
     (photometric === 3 && bits <= 8) ||
     (photometric === 6 && compression === 7)
   );
-}
-
-function dropAlpha(rgba: Buffer): Buffer {
-  const pixels = rgba.length / 4;
-  const rgb = Buffer.alloc(pixels * 3);
-  for (let p = 0; p < pixels; p++) rgba.copy(rgb, p * 3, p * 4, p * 4 + 3);
-  return rgb;
 }
 
 function premultiply(rgba: Buffer): Buffer {

@@ -2,7 +2,7 @@
  * PNG structure as an encoder left it: chunks, the zlib stream's header, how the data was cut
  * into IDAT chunks, each row's filter type, and the rows themselves. Never throws on bad input.
  */
-import { constants, inflateSync } from "node:zlib";
+import { constants, crc32, inflateSync } from "node:zlib";
 
 export interface PngStructure {
   width: number;
@@ -246,4 +246,17 @@ function inflatePrefix(data: Buffer, limit: number): Buffer | undefined {
     if (best.length >= limit / 2) break;
   }
   return best;
+}
+
+/** The 8 bytes every PNG starts with. */
+export const PNG_SIGNATURE = Buffer.from(SIGNATURE);
+
+/** One PNG chunk as written: length, type, data, then the CRC of type and data. */
+export function pngChunk(type: string, data: Uint8Array): Buffer {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "latin1");
+  out.set(data, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
 }

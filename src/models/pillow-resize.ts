@@ -1,3 +1,4 @@
+import { dropAlpha } from "../image/channels.js";
 import type { DecodedImage, ImageInfo } from "../image/decode.js";
 import type { ModelPlan } from "./registry.js";
 
@@ -243,16 +244,6 @@ export function compositeOnWhite(rgba: Uint8Array, width: number, height: number
  */
 export function opensAsRgba(info: ImageInfo): boolean {
   return info.hasAlpha && info.channels === 4 && !info.palette && info.format !== "gif";
-}
-
-function dropAlpha(rgba: Uint8Array): Uint8Array {
-  const rgb = new Uint8Array((rgba.length / 4) * 3);
-  for (let i = 0, o = 0; i < rgba.length; i += 4, o += 3) {
-    rgb[o] = rgba[i] as number;
-    rgb[o + 1] = rgba[i + 1] as number;
-    rgb[o + 2] = rgba[i + 2] as number;
-  }
-  return rgb;
 }
 
 export interface ModelView {

@@ -1,18 +1,9 @@
-import { constants, crc32, deflateSync } from "node:zlib";
+import { constants, deflateSync } from "node:zlib";
+import { PNG_SIGNATURE, pngChunk } from "../../image/png.js";
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** The png crate's StreamWriter cuts the zlib stream into IDAT chunks of this size. */
 const IDAT_SIZE = 4096;
 const FILTER_UP = 2;
-
-function chunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, "latin1");
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
 
 function adler32(data: Buffer): number {
   let a = 1;
@@ -62,10 +53,10 @@ export function chromiumPng(rgba: Buffer, width: number, height: number): Buffer
   header.writeUInt32BE(height, 4);
   header[8] = 8; // bits per sample
   header[9] = 6; // RGBA: a canvas reads back unpremultiplied, never flagged opaque
-  const chunks = [SIGNATURE, chunk("IHDR", header)];
+  const chunks = [PNG_SIGNATURE, pngChunk("IHDR", header)];
   for (let i = 0; i < body.length; i += IDAT_SIZE) {
-    chunks.push(chunk("IDAT", body.subarray(i, i + IDAT_SIZE)));
+    chunks.push(pngChunk("IDAT", body.subarray(i, i + IDAT_SIZE)));
   }
-  chunks.push(chunk("IDAT", end), chunk("IEND", Buffer.alloc(0)));
+  chunks.push(pngChunk("IDAT", end), pngChunk("IEND", Buffer.alloc(0)));
   return Buffer.concat(chunks);
 }

@@ -1,4 +1,4 @@
-import { crc32 } from "node:zlib";
+import { PNG_SIGNATURE, pngChunk } from "../../image/png.js";
 import { Z_FILTERED, ZlibDeflate, zlibCompress } from "./zlib-deflate.js";
 
 /**
@@ -18,19 +18,8 @@ export interface PillowPngInfo {
   transparency?: readonly [number, number, number] | undefined;
 }
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
 /** ImageFile.MAXBLOCK. */
 const MAXBLOCK = 65536;
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, "latin1");
-  out.set(data, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
 
 /** Pillow's distance from zero of a filtered byte: v for v < 128, else 256 - v. */
 const COST = Uint8Array.from({ length: 256 }, (_, v) => (v < 128 ? v : 256 - v));
@@ -151,32 +140,32 @@ export function pillowPng(
   if (rgb.length !== width * height * 3) {
     throw new RangeError(`${rgb.length} bytes are not ${width}x${height} RGB pixels`);
   }
-  const parts: Buffer[] = [SIGNATURE];
+  const parts: Buffer[] = [PNG_SIGNATURE];
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth; colour type 2 (truecolour); compression, filter, interlace 0
   ihdr[9] = 2;
-  parts.push(chunk("IHDR", ihdr));
+  parts.push(pngChunk("IHDR", ihdr));
   if (info.iccProfile !== undefined && info.iccProfile.length > 0) {
     // b"ICC Profile" + b"\0\0" + zlib.compress(icc), at Python's default level 6.
     const name = Buffer.from("ICC Profile\0\0", "latin1");
-    parts.push(chunk("iCCP", Buffer.concat([name, zlibCompress(info.iccProfile)])));
+    parts.push(pngChunk("iCCP", Buffer.concat([name, zlibCompress(info.iccProfile)])));
   }
   if (info.transparency !== undefined) {
     const trns = Buffer.alloc(6);
     info.transparency.forEach((v, i) => {
       trns.writeUInt16BE(v, i * 2);
     });
-    parts.push(chunk("tRNS", trns));
+    parts.push(pngChunk("tRNS", trns));
   }
   const stream = pillowIdatStream(rgb, width, height);
   // ImageFile._save: the encoder fills blocks of max(MAXBLOCK, width * 4) bytes, and each block
   // becomes its own IDAT chunk.
   const block = Math.max(MAXBLOCK, width * 4);
   for (let at = 0; at < stream.length; at += block) {
-    parts.push(chunk("IDAT", stream.subarray(at, at + block)));
+    parts.push(pngChunk("IDAT", stream.subarray(at, at + block)));
   }
-  parts.push(chunk("IEND", new Uint8Array(0)));
+  parts.push(pngChunk("IEND", new Uint8Array(0)));
   return Buffer.concat(parts);
 }
