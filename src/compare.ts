@@ -1,7 +1,7 @@
 import { clientPath, sourceName } from "./client/index.js";
 import { pillow } from "./client/pillow.js";
 import type { ClientName, ClientPayload, ClientSteps } from "./client/types.js";
-import { ImgencError, withInput } from "./errors.js";
+import { ImgencError, isImgencError, withInput } from "./errors.js";
 import { lintDataUri } from "./findings/lint-data-uri.js";
 import { createFinding, forClient, forSource } from "./findings/messages.js";
 import { clientPitfalls, payloadPitfalls, sourcePitfalls } from "./findings/pitfalls.js";
@@ -128,6 +128,18 @@ export interface CompareReport {
    * document still finds them where it always did.
    */
   clients?: ClientComparison[];
+  /**
+   * Paths that cannot send this image at all (OpenCV has no GIF reader, Chromium none for
+   * TIFF): what the client's call would raise. Any of them fails the comparison.
+   */
+  refusedClients?: ClientRefusal[];
+}
+
+/** A client path that refuses the source, and why, as its library would fail. */
+export interface ClientRefusal {
+  client: ClientName;
+  description: string;
+  error: { code: string; message: string };
 }
 
 /** Decoded pixels: width * height * 4 bytes, RGBA. */
@@ -450,10 +462,24 @@ async function compareClients(
       ? originalPayload(image, source.bytes)
       : await pngPayload(image);
   const results = [];
-  for (const name of names)
-    results.push(await compareClient(name, source, image, lossless, options));
+  const refused: ClientRefusal[] = [];
+  let firstError: unknown;
+  for (const name of names) {
+    try {
+      results.push(await compareClient(name, source, image, lossless, options));
+    } catch (error) {
+      // A path that cannot send this image is an answer too, when others are being compared.
+      if (!isImgencError(error) || error.code === "usage") throw error;
+      firstError ??= error;
+      refused.push({
+        client: name,
+        description: clientPath(name).description,
+        error: { code: error.code, message: error.message },
+      });
+    }
+  }
   const [first] = results;
-  if (first === undefined) throw new RangeError("compare needs at least one client path");
+  if (first === undefined) throw firstError ?? new RangeError("compare needs a client path");
   const report = assemble(
     "single",
     [sourceReport(source, image)],
@@ -463,7 +489,8 @@ async function compareClients(
     options.gates ?? {},
   );
   report.clients = results.map((r) => r.comparison);
-  report.passed = results.every((r) => r.comparison.passed);
+  if (refused.length > 0) report.refusedClients = refused;
+  report.passed = refused.length === 0 && results.every((r) => r.comparison.passed);
   if (options.model !== undefined) {
     report.model = compareAsSeen(
       options.model,
@@ -595,7 +622,7 @@ export async function compare(
  * that path's, with the source's findings and the path's own.
  */
 export function clientReport(report: CompareReport, comparison: ClientComparison): CompareReport {
-  const { clients: _all, ...rest } = report;
+  const { clients: _all, refusedClients: _refused, ...rest } = report;
   return {
     ...rest,
     payloads: [report.payloads[0], comparison.payload],

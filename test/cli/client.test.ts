@@ -217,4 +217,24 @@ describe("--client across the commands", () => {
     const correct = await runMain(["encode", webp, "--client", "raw"]);
     assert.match(correct.stdout, /^data:image\/png;base64,/);
   });
+
+  test("a path that cannot send the image is a refused row, not the end of the comparison", async () => {
+    const gif = fixture("animated.gif");
+    const both = await runMain(["compare", gif, "--client", "pillow,opencv", "--json"]);
+    // OpenCV 4.6 has no GIF reader: the user's cv2.imencode would raise; that fails the run.
+    assert.equal(both.code, 1, both.stderr);
+    const doc = JSON.parse(both.stdout);
+    assert.deepEqual(
+      doc.clients.map((k: { client: string }) => k.client),
+      ["pillow"],
+    );
+    assert.equal(doc.refusedClients[0].client, "opencv");
+    assert.match(doc.refusedClients[0].error.message, /cv2\.imread returns None/);
+    assert.equal(doc.passed, false);
+    const text = await runMain(["compare", gif, "--client", "pillow,opencv"]);
+    assert.match(text.stdout, /\nopencv {2}refused: cv2\.imread returns None/);
+    const alone = await runMain(["compare", gif, "--client", "opencv"]);
+    assert.equal(alone.code, 2);
+    assert.match(alone.stderr, /^imgenc: .*animated\.gif: cv2\.imread returns None/);
+  });
 });

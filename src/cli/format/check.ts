@@ -51,7 +51,10 @@ function row(item: CheckItem, c: ChalkInstance): string[] {
   const clients = r?.clients;
   if (clients !== undefined && clients.length > 1) {
     const findings = clients.reduce((n, k) => n + k.findings.length, 0);
-    const failedPaths = clients.filter((k) => !k.passed).map((k) => k.client);
+    const failedPaths = [
+      ...clients.filter((k) => !k.passed).map((k) => k.client),
+      ...(r?.refusedClients ?? []).map((k) => `${k.client} (refused)`),
+    ];
     return [
       mark,
       file,

@@ -184,6 +184,9 @@ function formatClients(
     "",
   );
   lines.push(...table(clientRows(clients), c, 3));
+  for (const r of report.refusedClients ?? []) {
+    lines.push(c.red(`${r.client}  refused: ${termSafe(r.error.message)}`));
+  }
   lines.push(
     c.dim("changed: pixels with any change; pixelmatch: perceptible at the threshold; PSNR in dB"),
   );
@@ -211,7 +214,8 @@ function formatClients(
 
 /** The human report for `imgenc compare`. */
 export function formatCompare(report: CompareReport, c: ChalkInstance): string {
-  if (report.clients !== undefined && report.clients.length > 1) {
+  const paths = (report.clients?.length ?? 0) + (report.refusedClients?.length ?? 0);
+  if (report.clients !== undefined && paths > 1) {
     return formatClients(report, report.clients, c);
   }
   const lines: string[] = [];
