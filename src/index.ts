@@ -31,6 +31,9 @@ export { CLIENT_PATHS, clientPath } from "./client/index.js";
 export { SIGNATURES, type Signature } from "./client/signatures.js";
 export * from "./client/types.js";
 export {
+  type ClientComparison,
+  type ClientPayloadReport,
+  type ClientRefusal,
   type CompareArtifacts,
   type CompareOptions,
   type CompareReport,
