@@ -1,4 +1,4 @@
-import { pillowOpened } from "../image/pillow-open.js";
+import { pillowComment } from "../image/pillow-open.js";
 import { pillowJpegPayload, withJpegComment } from "../payload/pillow-jpeg.js";
 import { PILLOW_DEFAULT_JPEG } from "../payload/types.js";
 import { alphaDroppedOrNone, iccDroppedOrNone, orientationLostOrNone } from "./steps.js";
@@ -13,10 +13,9 @@ export const pillow: ClientPath = {
   async encode({ image, bytes, jpeg = PILLOW_DEFAULT_JPEG }) {
     const payload = await pillowJpegPayload(image, jpeg);
     // convert() keeps info, and the JPEG writer copies info["comment"] into a COM segment.
-    const { comment } = await pillowOpened(bytes, image);
     return {
       ...payload,
-      bytes: withJpegComment(payload.bytes, comment),
+      bytes: withJpegComment(payload.bytes, pillowComment(bytes)),
       client: "pillow",
       // The seed's string: Pillow itself writes no data URI; this is the snippet's prefix.
       sentPrefix: "data:image;base64,",

@@ -157,6 +157,18 @@ function modeFromInfo(image: DecodedImage): string {
   return info.hasAlpha ? "RGBA" : "RGB";
 }
 
+/**
+ * `info["comment"]` alone, from the headers, without the ICC read `pillowOpened` makes: what
+ * Pillow's JPEG writer copies into every JPEG saved from the image.
+ */
+export function pillowComment(bytes: Buffer): Buffer | undefined {
+  const format = sniffFormat(bytes);
+  if (format === "png") return readPng(bytes).comment;
+  if (format === "jpeg") return jpegComment(bytes);
+  if (format === "gif") return gifComment(bytes);
+  return undefined;
+}
+
 export async function pillowOpened(bytes: Buffer, image: DecodedImage): Promise<PillowOpened> {
   const format = sniffFormat(bytes);
   const sharp = await loadSharp();

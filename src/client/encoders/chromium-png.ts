@@ -1,25 +1,10 @@
 import { constants, deflateSync } from "node:zlib";
 import { PNG_SIGNATURE, pngChunk } from "../../image/png.js";
+import { adler32 } from "./zlib-deflate.js";
 
 /** The png crate's StreamWriter cuts the zlib stream into IDAT chunks of this size. */
 const IDAT_SIZE = 4096;
 const FILTER_UP = 2;
-
-function adler32(data: Buffer): number {
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < data.length; ) {
-    // 5552 bytes is zlib's NMAX: the most that can be summed before b overflows 32 bits.
-    const end = Math.min(i + 5552, data.length);
-    for (; i < end; i++) {
-      a += data[i] as number;
-      b += a;
-    }
-    a %= 65521;
-    b %= 65521;
-  }
-  return ((b << 16) | a) >>> 0;
-}
 
 /**
  * 8-bit RGBA as Chromium's `canvas.toDataURL()` writes it. Blink asks Skia's SkPngRustEncoder

@@ -152,7 +152,8 @@ interface TreeDesc {
   maxLength: number;
 }
 
-function adler32(data: Uint8Array, adler: number): number {
+/** zlib's running Adler-32 of `data`, continuing from `adler` (1 for a new stream). */
+export function adler32(data: Uint8Array, adler = 1): number {
   let a = adler & 0xffff;
   let b = adler >>> 16;
   let i = 0;
