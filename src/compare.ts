@@ -4,7 +4,13 @@ import type { ClientName, ClientPayload, ClientSteps } from "./client/types.js";
 import { ImgencError, isImgencError, withInput } from "./errors.js";
 import { lintDataUri } from "./findings/lint-data-uri.js";
 import { createFinding, forClient, forSource } from "./findings/messages.js";
-import { clientPitfalls, payloadPitfalls, sourcePitfalls } from "./findings/pitfalls.js";
+import {
+  clientPitfalls,
+  payloadPitfalls,
+  type SourceLosses,
+  sourceLosses,
+  sourcePitfalls,
+} from "./findings/pitfalls.js";
 import type { Finding } from "./findings/types.js";
 import { evaluateGates, type GateResult, type Gates } from "./gates.js";
 import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
@@ -353,6 +359,7 @@ async function compareClient(
   source: Source,
   image: DecodedImage,
   lossless: Payload,
+  losses: SourceLosses,
   options: CompareOptions,
 ): Promise<{ comparison: ClientComparison; artifacts: ClientArtifacts; decoded: DecodedImage }> {
   const path = clientPath(name);
@@ -382,12 +389,7 @@ async function compareClient(
     : undefined;
   const measured = measurement?.metrics ?? null;
   const findings = [
-    ...(await clientPitfalls({
-      bytes: source.bytes,
-      image,
-      jpegQuality: jpegQuality(source.bytes, image),
-      steps: payload.steps,
-    })),
+    ...clientPitfalls(losses, payload.steps),
     ...(await payloadPitfalls({
       sourceBytes: source.bytes.length,
       lossyBytes: payload.bytes.length,
@@ -461,12 +463,17 @@ async function compareClients(
     (options.lossless ?? SETTINGS.lossless.default) === "original"
       ? originalPayload(image, source.bytes)
       : await pngPayload(image);
+  const losses = await sourceLosses({
+    bytes: source.bytes,
+    image,
+    jpegQuality: jpegQuality(source.bytes, image),
+  });
   const results = [];
   const refused: ClientRefusal[] = [];
   let firstError: unknown;
   for (const name of names) {
     try {
-      results.push(await compareClient(name, source, image, lossless, options));
+      results.push(await compareClient(name, source, image, lossless, losses, options));
     } catch (error) {
       // A path that cannot send this image is an answer too, when others are being compared.
       if (!isImgencError(error) || error.code === "usage") throw error;

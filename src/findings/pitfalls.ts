@@ -143,45 +143,69 @@ export interface SourcePitfallInput {
   jpegQuality?: number | null;
 }
 
-/** Losses that follow from the source itself on the Pillow path (compare and inspect). */
-export async function sourcePitfalls(input: SourcePitfallInput): Promise<Finding[]> {
-  const { info } = input.image;
-  const found = [
-    alphaDropped(input.image),
-    orientationLost(info),
-    await iccDropped(info, input.bytes, input.image),
-    depthReduced(info, input.image),
-    framesDropped(info),
-    await cmykConverted(info, input.image),
-    secondGeneration(info, input.jpegQuality),
-  ];
+/**
+ * What the source itself can lose, each measured once: one comparison through several client
+ * paths picks from these rather than measuring the profile's colour shift again per path.
+ */
+export interface SourceLosses {
+  image: DecodedImage;
+  orientation: Finding | undefined;
+  icc: Finding | undefined;
+  depth: Finding | undefined;
+  frames: Finding | undefined;
+  cmyk: Finding | undefined;
+  secondGeneration: Finding | undefined;
+}
+
+export async function sourceLosses(input: SourcePitfallInput): Promise<SourceLosses> {
+  const { image } = input;
+  const { info } = image;
+  return {
+    image,
+    orientation: orientationLost(info),
+    icc: await iccDropped(info, input.bytes, image),
+    depth: depthReduced(info, image),
+    frames: framesDropped(info),
+    cmyk: await cmykConverted(info, image),
+    secondGeneration: secondGeneration(info, input.jpegQuality),
+  };
+}
+
+function present(found: (Finding | undefined)[]): Finding[] {
   return found.filter((f): f is Finding => f !== undefined);
 }
 
-export interface ClientPitfallInput extends SourcePitfallInput {
-  steps: ClientSteps;
+/** Losses that follow from the source itself on the Pillow path (compare and inspect). */
+export async function sourcePitfalls(input: SourcePitfallInput): Promise<Finding[]> {
+  const losses = await sourceLosses(input);
+  return present([
+    alphaDropped(input.image),
+    losses.orientation,
+    losses.icc,
+    losses.depth,
+    losses.frames,
+    losses.cmyk,
+    losses.secondGeneration,
+  ]);
 }
 
 /**
  * The source's losses as one client path causes them: alpha, orientation and the ICC profile
  * are reported only where the path loses them, and re-encoding losses only where it re-encodes.
  */
-export async function clientPitfalls(input: ClientPitfallInput): Promise<Finding[]> {
-  const { steps, image } = input;
-  const { info } = image;
+export function clientPitfalls(losses: SourceLosses, steps: ClientSteps): Finding[] {
   const reencoded = steps.format !== "original";
-  const found = [
+  return present([
     steps.alpha === "stored-colour" || steps.alpha === "black" || steps.alpha === "white"
-      ? alphaDropped(image, steps.alpha)
+      ? alphaDropped(losses.image, steps.alpha)
       : undefined,
-    steps.orientation === "lost" ? orientationLost(info) : undefined,
-    steps.icc === "dropped" ? await iccDropped(info, input.bytes, image) : undefined,
-    reencoded ? depthReduced(info, image) : undefined,
-    reencoded ? framesDropped(info) : undefined,
-    reencoded && steps.icc !== "converted" ? await cmykConverted(info, image) : undefined,
-    steps.format === "jpeg" ? secondGeneration(info, input.jpegQuality) : undefined,
-  ];
-  return found.filter((f): f is Finding => f !== undefined);
+    steps.orientation === "lost" ? losses.orientation : undefined,
+    steps.icc === "dropped" ? losses.icc : undefined,
+    reencoded ? losses.depth : undefined,
+    reencoded ? losses.frames : undefined,
+    reencoded && steps.icc !== "converted" ? losses.cmyk : undefined,
+    steps.format === "jpeg" ? losses.secondGeneration : undefined,
+  ]);
 }
 
 export interface PayloadPitfallInput {
