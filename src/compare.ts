@@ -13,6 +13,7 @@ import {
 } from "./findings/pitfalls.js";
 import type { Finding } from "./findings/types.js";
 import { evaluateGates, type GateResult, type Gates } from "./gates.js";
+import { addOpaqueAlpha } from "./image/channels.js";
 import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
 import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
 import { applyOrientation } from "./image/orientation.js";
@@ -323,15 +324,7 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
 
 /** RGBA composited onto white with Pillow's paste-with-mask blend, alpha set to 255. */
 function onWhite(rgba: Buffer): Buffer {
-  const out = Buffer.alloc(rgba.length);
-  const rgb = compositeOnWhite(rgba, rgba.length / 4, 1);
-  for (let p = 0, o = 0; o < out.length; p += 3, o += 4) {
-    out[o] = rgb[p] as number;
-    out[o + 1] = rgb[p + 1] as number;
-    out[o + 2] = rgb[p + 2] as number;
-    out[o + 3] = 255;
-  }
-  return out;
+  return addOpaqueAlpha(compositeOnWhite(rgba, rgba.length / 4, 1));
 }
 
 function orientedRgba(image: DecodedImage): RgbaPixels & { rgba: Buffer } {

@@ -8,3 +8,15 @@ export function dropAlpha(rgba: Uint8Array): Buffer {
   }
   return rgb;
 }
+
+/** RGBA of interleaved RGB, every pixel opaque. */
+export function addOpaqueAlpha(rgb: Uint8Array): Buffer {
+  const rgba = Buffer.alloc((rgb.length / 3) * 4);
+  for (let i = 0, o = 0; i < rgb.length; i += 3, o += 4) {
+    rgba[o] = rgb[i] as number;
+    rgba[o + 1] = rgb[i + 1] as number;
+    rgba[o + 2] = rgb[i + 2] as number;
+    rgba[o + 3] = 255;
+  }
+  return rgba;
+}

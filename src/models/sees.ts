@@ -1,3 +1,4 @@
+import { addOpaqueAlpha } from "../image/channels.js";
 import type { DecodedImage } from "../image/decode.js";
 import { type Metrics, measure } from "../metrics/measure.js";
 import { modelView, opensAsRgba } from "./pillow-resize.js";
@@ -15,17 +16,6 @@ export interface ModelComparison {
 
 /** A 3 dB rise in PSNR is the mean squared error halved: "most of the loss" gone. */
 const HIDES_DB = 3;
-
-function rgbToRgba(rgb: Uint8Array): Uint8Array {
-  const out = new Uint8Array((rgb.length / 3) * 4);
-  for (let i = 0, o = 0; i < rgb.length; i += 3, o += 4) {
-    out[o] = rgb[i] as number;
-    out[o + 1] = rgb[i + 1] as number;
-    out[o + 2] = rgb[i + 2] as number;
-    out[o + 3] = 255;
-  }
-  return out;
-}
 
 function summarise(
   plan: ModelPlan,
@@ -85,8 +75,8 @@ export function compareAsSeen(
   const viewA = modelView(a, plan);
   const viewB = modelView(b, plan);
   const { metrics } = measure(
-    rgbToRgba(viewA.rgb),
-    rgbToRgba(viewB.rgb),
+    addOpaqueAlpha(viewA.rgb),
+    addOpaqueAlpha(viewB.rgb),
     viewA.width,
     viewA.height,
     {
