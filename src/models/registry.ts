@@ -1,34 +1,13 @@
+import { type ModelName, type ModelPlan, type PlanOptions, plan, refused } from "./plan.js";
 import { type Size, smartResize } from "./smart-resize.js";
 
-export const MODELS = [
-  "qwen2-vl",
-  "qwen2.5-vl",
-  "qwen3-vl",
-  "gpt-4o",
-  "gpt-4o-low",
-  "claude",
-] as const;
-
-export type ModelName = (typeof MODELS)[number];
-
-export interface ModelPlan {
-  model: ModelName;
-  input: Size;
-  /** The size the model works at; null when it keeps the input size. */
-  resized: Size | null;
-  /** Image tokens; null when the model refuses the image. */
-  tokens: number | null;
-  /** Why the model refuses the image, in the words its stack uses. */
-  error: string | null;
-  note: string;
-}
-
-export interface PlanOptions {
-  /** Overrides a Qwen model's min_pixels (other models ignore it). */
-  minPixels?: number;
-  /** Overrides a Qwen model's max_pixels (other models ignore it). */
-  maxPixels?: number;
-}
+export {
+  isModelName,
+  MODELS,
+  type ModelName,
+  type ModelPlan,
+  type PlanOptions,
+} from "./plan.js";
 
 interface QwenSpec {
   factor: number;
@@ -41,25 +20,6 @@ const QWEN: Partial<Record<ModelName, QwenSpec>> = {
   "qwen2.5-vl": { factor: 28, minPixels: 4 * 28 * 28, maxPixels: 16384 * 28 * 28 },
   "qwen3-vl": { factor: 32, minPixels: 4 * 32 * 32, maxPixels: 16384 * 32 * 32 },
 };
-
-export function isModelName(name: string): name is ModelName {
-  return (MODELS as readonly string[]).includes(name);
-}
-
-function plan(
-  model: ModelName,
-  input: Size,
-  target: Size,
-  tokens: number,
-  note: string,
-): ModelPlan {
-  const same = target.width === input.width && target.height === input.height;
-  return { model, input, resized: same ? null : target, tokens, error: null, note };
-}
-
-function refused(model: ModelName, input: Size, error: string, note: string): ModelPlan {
-  return { model, input, resized: null, tokens: null, error, note };
-}
 
 function qwenPlan(model: ModelName, spec: QwenSpec, input: Size, options: PlanOptions): ModelPlan {
   const { factor } = spec;
