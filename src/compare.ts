@@ -33,6 +33,8 @@ import {
   type PayloadRole,
   PILLOW_DEFAULT_JPEG,
 } from "./payload/types.js";
+import { serverFor } from "./server/index.js";
+import type { ServerName } from "./server/types.js";
 import { SETTINGS, SOURCE_SETTINGS, validateOptions } from "./settings.js";
 import { readSource } from "./source/index.js";
 import type { Source, SourceKind, SourceOptions } from "./source/types.js";
@@ -46,6 +48,12 @@ export interface CompareOptions extends SourceOptions, DecodeOptions, PlanOption
   client?: ClientName | ClientName[];
   /** Also compare at this model's resolution, after its preprocessing. */
   model?: ModelName;
+  /**
+   * The model server whose decode and processor make what the model sees: the reference is the
+   * source's bytes through it (as a URL delivers them), each payload goes through it too.
+   * Without `model`, the server's first model.
+   */
+  server?: ServerName;
   /** Single source only: PNG written by sharp, or the untouched source bytes. */
   lossless?: LosslessMode;
   /** Single source only: the lossy JPEG's settings (Pillow's default when omitted). */
@@ -113,6 +121,8 @@ export interface ClientComparison {
   findings: Finding[];
   gates: GateResult[];
   passed: boolean;
+  /** With a named server: this path's payload as the model sees it, against the reference. */
+  model?: ModelComparison;
 }
 
 /** Plain data: JSON.stringify of it is the documented `--json` document. */
@@ -222,6 +232,12 @@ function payloadReport(payload: Payload): PayloadReport {
   return report;
 }
 
+/** The model to see the payloads as: the one asked for, or the named server's first. */
+function seenModel(options: CompareOptions): ModelName | undefined {
+  if (options.server === undefined) return options.model;
+  return serverFor(options.server, options.model).model;
+}
+
 /** Decode failures are about the source: name it in the error. */
 function decodeSource(source: Source, options: DecodeOptions): Promise<DecodedImage> {
   return withInput(source.input, decode(source.bytes, options));
@@ -313,8 +329,15 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
     findings,
     options.gates ?? {},
   );
-  if (options.model !== undefined) {
-    report.model = compareAsSeen(options.model, image, lossyImage, measured.metrics, options);
+  const model = seenModel(options);
+  if (model !== undefined) {
+    report.model = await compareAsSeen(
+      model,
+      { bytes: source.bytes, image },
+      { bytes: lossy.bytes, image: lossyImage },
+      measured.metrics,
+      options,
+    );
   }
   return {
     report,
@@ -491,14 +514,31 @@ async function compareClients(
   report.clients = results.map((r) => r.comparison);
   if (refused.length > 0) report.refusedClients = refused;
   report.passed = refused.length === 0 && results.every((r) => r.comparison.passed);
-  if (options.model !== undefined) {
-    report.model = compareAsSeen(
-      options.model,
-      image,
-      first.decoded,
+  const model = seenModel(options);
+  if (model !== undefined) {
+    const reference = { bytes: source.bytes, image };
+    report.model = await compareAsSeen(
+      model,
+      reference,
+      { bytes: first.artifacts.payload.bytes, image: first.decoded },
       first.comparison.metrics,
       options,
     );
+    // Through a named server every path is seen as the model sees it.
+    if (options.server !== undefined) {
+      for (const [i, r] of results.entries()) {
+        r.comparison.model =
+          i === 0
+            ? report.model
+            : await compareAsSeen(
+                model,
+                reference,
+                { bytes: r.artifacts.payload.bytes, image: r.decoded },
+                r.comparison.metrics,
+                options,
+              );
+      }
+    }
   }
   return {
     report,
@@ -578,8 +618,15 @@ async function comparePair(
     findings,
     options.gates ?? {},
   );
-  if (options.model !== undefined) {
-    report.model = compareAsSeen(options.model, imageA, imageB, report.metrics, options);
+  const model = seenModel(options);
+  if (model !== undefined) {
+    report.model = await compareAsSeen(
+      model,
+      { bytes: sourceA.bytes, image: imageA },
+      { bytes: sourceB.bytes, image: imageB },
+      report.metrics,
+      options,
+    );
   }
   return {
     report,
@@ -604,7 +651,10 @@ export async function compare(
     "lossless",
     "threshold",
     "client",
+    "server",
   ]);
+  // A model the server does not serve is a usage error before any work.
+  if (options.server !== undefined) serverFor(options.server, options.model);
   if (options.jpeg) validateOptions(options.jpeg, ["quality", "subsampling"], "jpeg.");
   if (options.gates)
     validateOptions(options.gates, ["minPsnr", "minSsim", "maxMismatch"], "gates.");

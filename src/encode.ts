@@ -3,12 +3,13 @@ import type { ClientName } from "./client/types.js";
 import { ImgencError, withInput } from "./errors.js";
 import { type DecodeOptions, decode } from "./image/decode.js";
 import { loadSharp } from "./image/sharp.js";
-import { modelView } from "./models/pillow-resize.js";
-import { type ModelName, modelPlan, type PlanOptions } from "./models/registry.js";
+import type { ModelName, PlanOptions } from "./models/registry.js";
 import { type Budget, type BudgetSteps, fitBudget } from "./payload/budget.js";
 import type { EncodeSettings } from "./payload/encode.js";
 import { originalPayload } from "./payload/lossless.js";
 import type { JpegSettings, Payload } from "./payload/types.js";
+import { serverFor } from "./server/index.js";
+import type { ServerName } from "./server/types.js";
 import { SOURCE_SETTINGS, validateOptions } from "./settings.js";
 import { readSource } from "./source/index.js";
 import type { Source, SourceOptions } from "./source/types.js";
@@ -24,7 +25,7 @@ export interface EncodeOptions extends SourceOptions, DecodeOptions, Budget, Pla
   encoding:
     | EncodeSettings
     | "original"
-    | { modelView: ModelName }
+    | { modelView: ModelName; server?: ServerName }
     | { client: ClientName; jpeg?: JpegSettings };
 }
 
@@ -40,7 +41,7 @@ export async function encode(spec: string, options: EncodeOptions): Promise<Enco
   if (typeof options.encoding === "object") {
     validateOptions(
       options.encoding,
-      ["format", "quality", "subsampling", "modelView", "client"],
+      ["format", "quality", "subsampling", "modelView", "server", "client"],
       "encoding.",
     );
   }
@@ -60,13 +61,24 @@ export async function encode(spec: string, options: EncodeOptions): Promise<Enco
     return { source, payload, steps: {} };
   }
   if (typeof encoding === "object" && "modelView" in encoding) {
-    const plan = modelPlan(encoding.modelView, image.width, image.height, options);
+    const { server, model } = serverFor(encoding.server, encoding.modelView);
+    const pixels = await server.read({ bytes: source.bytes, image });
+    if ("error" in pixels) {
+      throw new ImgencError(
+        "cannot-fit",
+        `${server.name} cannot read this image: ${pixels.error}`,
+        {
+          input: source.input,
+        },
+      );
+    }
+    const plan = server.plan(model, pixels.width, pixels.height, options);
     if (plan.error !== null) {
       throw new ImgencError("cannot-fit", `${plan.model} refuses this image: ${plan.error}`, {
         input: source.input,
       });
     }
-    const view = modelView(image, plan);
+    const view = server.view(pixels, plan);
     const sharp = await loadSharp();
     const bytes = await sharp(view.rgb, {
       raw: { width: view.width, height: view.height, channels: 3 },
@@ -75,14 +87,14 @@ export async function encode(spec: string, options: EncodeOptions): Promise<Enco
       .toBuffer();
     const payload: Payload = {
       role: "lossless",
-      label: `what ${plan.model} sees (PNG)`,
+      label: `what ${plan.model} sees${encoding.server === undefined ? "" : ` through ${server.name}`} (PNG)`,
       mime: "image/png",
       width: view.width,
       height: view.height,
       bytes,
     };
     const steps: BudgetSteps = plan.resized
-      ? { resized: { from: [image.width, image.height], to: [view.width, view.height] } }
+      ? { resized: { from: [pixels.width, pixels.height], to: [view.width, view.height] } }
       : {};
     return { source, payload, steps };
   }

@@ -88,6 +88,7 @@ export type {
   ReportView,
   StoredBytes,
 } from "./report/types.js";
+export { defaultServer, SERVER_PATHS, serverFor, serverPath, serverPaths } from "./server/index.js";
 export * from "./server/types.js";
 export {
   CONFIG_KEYS,

@@ -14,8 +14,16 @@ import {
 import { mimeForFormat, type SniffedFormat, sniffFormat } from "./image/format.js";
 import type { IccSummary } from "./image/icc.js";
 import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
-import { type ModelName, type ModelPlan, modelPlan, type PlanOptions } from "./models/registry.js";
+import type { ModelName, ModelPlan, PlanOptions } from "./models/registry.js";
 import { base64Length, dataUriLength } from "./payload/build-data-uri.js";
+import { serverFor, serverPath, serverPaths } from "./server/index.js";
+import type {
+  ServerName,
+  ServerPath,
+  ServerPixels,
+  ServerRefusal,
+  Verdict,
+} from "./server/types.js";
 import { SOURCE_SETTINGS, validateOptions } from "./settings.js";
 import { dataUriInput, readSource, readStdinRaw } from "./source/index.js";
 import type { SourceKind, SourceOptions } from "./source/types.js";
@@ -23,6 +31,16 @@ import type { SourceKind, SourceOptions } from "./source/types.js";
 export interface InspectOptions extends SourceOptions, DecodeOptions, PlanOptions {
   /** Also say how this model would size the image and what it costs in tokens. */
   model?: ModelName;
+  /**
+   * Say whether this server takes the data URI or URL, and plan with its processor (its first
+   * model unless `model` is given).
+   */
+  server?: ServerName;
+}
+
+/** One server's answer to the data URI or URL, and to the bytes it holds. */
+export interface ServerVerdict extends Verdict {
+  server: ServerName;
 }
 
 export interface ImageDetails {
@@ -76,12 +94,21 @@ export interface InspectReport {
   passed: boolean;
   /** With --model: the size the model resizes the image to, and its token cost. */
   model?: ModelPlan;
+  /**
+   * Data URIs and URLs: whether each server takes it (every server, or the one named), and
+   * reads what it holds.
+   */
+  servers?: ServerVerdict[];
+  /** With a named server and a data URI or URL: its verdict. */
+  accepted?: boolean;
 }
 
 interface Read {
   input: string;
   kind: SourceKind;
   bytes: Buffer | undefined;
+  /** The data URI or URL exactly as a server would be sent it. */
+  reference?: string;
   lint?: DataUriLint;
   /** Length of the data-URI text, when the source was one. */
   textLength?: number;
@@ -96,6 +123,7 @@ async function read(spec: string, options: InspectOptions): Promise<Read> {
       input: dataUriInput(spec),
       kind: "data-uri",
       bytes: lint.bytes,
+      reference: spec,
       lint,
       textLength: spec.length,
     };
@@ -106,13 +134,23 @@ async function read(spec: string, options: InspectOptions): Promise<Read> {
     const { raw, text } = await readStdinRaw(options.stdin, options);
     if (text === undefined) return { input: "-", kind: "stdin", bytes: raw };
     const lint = lintDataUri(text);
-    return { input: "-", kind: "stdin", bytes: lint.bytes, lint, textLength: text.length };
+    // What a program would send: the text as piped, a trailing newline included.
+    const reference = raw.toString("utf8").replace(/^\uFEFF?\s*/, "");
+    return {
+      input: "-",
+      kind: "stdin",
+      bytes: lint.bytes,
+      reference,
+      lint,
+      textLength: text.length,
+    };
   }
   const source = await readSource(spec, options);
   const read: Read = { input: source.input, kind: source.kind, bytes: source.bytes };
   if (source.finalUrl !== undefined) {
     read.url = { finalUrl: source.finalUrl, contentType: source.contentType ?? null };
   }
+  if (source.kind === "url") read.reference = spec;
   return read;
 }
 
@@ -166,13 +204,32 @@ function contentTypeFinding(contentType: string | null, mime: string): Finding |
   return createFinding("content-type-mismatch", { declared, detected: mime });
 }
 
+/** The server's answer to the reference, then to the bytes once its decoder has read them. */
+async function verdict(
+  server: ServerPath,
+  reference: string,
+  pixels: ServerPixels | ServerRefusal | undefined,
+): Promise<ServerVerdict> {
+  const answer = server.accepts(reference);
+  if (!answer.accepted || pixels === undefined || !("error" in pixels)) {
+    return { server: server.name, ...answer };
+  }
+  return {
+    server: server.name,
+    accepted: false,
+    reason: pixels.error,
+    rule: `${server.description}: its decoder cannot read these bytes`,
+  };
+}
+
 /**
  * What an image or data URI really holds: container, geometry, depth, colour, alpha, frames,
  * JPEG encoding, sizes, and data-URI lint findings. Throws ImgencError only when the input
  * cannot be read (exit 2); problems with what was read are findings.
  */
 export async function inspect(spec: string, options: InspectOptions = {}): Promise<InspectReport> {
-  validateOptions(options, [...SOURCE_SETTINGS, "model", "minPixels", "maxPixels"]);
+  validateOptions(options, [...SOURCE_SETTINGS, "model", "server", "minPixels", "maxPixels"]);
+  if (options.server !== undefined) serverFor(options.server, options.model);
   const source = await read(spec, options);
   const findings: Finding[] = [...(source.lint?.findings ?? [])];
   const { bytes } = source;
@@ -244,8 +301,34 @@ export async function inspect(spec: string, options: InspectOptions = {}): Promi
       ...(await sourcePitfalls({ bytes, image: decoded, jpegQuality: jpeg?.quality ?? null })),
     );
   }
-  if (options.model !== undefined && info) {
-    report.model = modelPlan(options.model, info.width, info.height, options);
+  const servers = options.server === undefined ? serverPaths() : [serverPath(options.server)];
+  const target =
+    options.model !== undefined || options.server !== undefined
+      ? serverFor(options.server, options.model)
+      : undefined;
+  const reads = new Map<ServerName, ServerPixels | ServerRefusal>();
+  const readBy = async (server: ServerPath) => {
+    if (!decoded || !bytes) return undefined;
+    let result = reads.get(server.name);
+    if (result === undefined) {
+      result = await server.read({ bytes, image: decoded });
+      reads.set(server.name, result);
+    }
+    return result;
+  };
+  if (source.reference !== undefined) {
+    const reference = source.reference;
+    report.servers = [];
+    for (const server of servers) {
+      report.servers.push(await verdict(server, reference, await readBy(server)));
+    }
+    if (options.server !== undefined) report.accepted = report.servers[0]?.accepted ?? false;
+  }
+  if (target !== undefined && info) {
+    const pixels = await readBy(target.server);
+    // The server's own decode decides the size it plans for (an EXIF turn swaps the sides).
+    const size = pixels && !("error" in pixels) ? pixels : info;
+    report.model = target.server.plan(target.model, size.width, size.height, options);
   }
   report.passed = !findings.some((f) => f.severity === "error");
   return report;

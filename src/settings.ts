@@ -4,6 +4,7 @@ import { CLIENT_NAMES, type ClientName } from "./client/types.js";
 import { ImgencError } from "./errors.js";
 import type { MismatchLimit } from "./gates.js";
 import { MODELS } from "./models/registry.js";
+import { SERVER_NAMES } from "./server/types.js";
 
 /**
  * Every setting once: the library option it is, its flag, whether the config file takes it,
@@ -303,6 +304,19 @@ export const SETTINGS = {
     commands: ["compare", "inspect", "check"],
     help: "also show what this model's preprocessing makes of the image",
     ...oneOf(MODELS),
+  },
+  server: {
+    name: "server",
+    config: true,
+    flags: "--server <name>",
+    commands: ["compare", "encode", "inspect", "check"],
+    help: "see the payloads through this model server's decode and processor; without it, the model's own API (qwen-vl-utils for Qwen)",
+    helpFor: {
+      inspect:
+        "say whether this server accepts the data URI or URL (exit 1 when not), and plan with its processor",
+      encode: "with --model-view, the server whose decode and processor make the view",
+    },
+    ...oneOf(SERVER_NAMES),
   },
   minPixels: {
     name: "minPixels",

@@ -73,6 +73,7 @@ describe("the settings table", () => {
       "client",
       "threshold",
       "model",
+      "server",
       "minPixels",
       "maxPixels",
       "minPsnr",

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { gatesOf } from "../gates.js";
 import { ImageSpool } from "../report/spool.js";
+import { serverFor } from "../server/index.js";
 import {
   CONFIG_KEYS,
   SETTINGS,
@@ -153,6 +154,7 @@ function job(
       },
       ...(settings.threshold !== undefined && { threshold: settings.threshold }),
       ...(settings.model !== undefined && { model: settings.model }),
+      ...(settings.server !== undefined && { server: settings.server }),
       ...(settings.minPixels !== undefined && { minPixels: settings.minPixels }),
       ...(settings.maxPixels !== undefined && { maxPixels: settings.maxPixels }),
       gates: gatesOf(settings),
@@ -170,6 +172,8 @@ export async function check(
   options: CheckOptions = {},
 ): Promise<CheckResult> {
   validateOptions(options, CHECKED);
+  // A model the server does not serve is a usage error before any image is read.
+  if (options.server !== undefined) serverFor(options.server, options.model);
   const images = options.images ?? false;
   const spool = typeof images === "object" ? await ImageSpool.open(images.spool) : undefined;
   try {

@@ -15,9 +15,9 @@ function addSourceOptions(command: Command, name: CommandName): Command {
   return addSettings(command, name, SOURCE_SETTINGS);
 }
 
-/** --model and the Qwen pixel limits, shared by compare, inspect and check. */
+/** --model, --server and the Qwen pixel limits, shared by compare, inspect and check. */
 function addModelOptions(command: Command, name: CommandName): Command {
-  return addSettings(command, name, ["model", "minPixels", "maxPixels"]);
+  return addSettings(command, name, ["model", "server", "minPixels", "maxPixels"]);
 }
 
 /** The CI gates, the same for one image (compare) and many (check). */
@@ -96,7 +96,14 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       ]),
     )
     .option("-o, --output <file>", "write to a file instead of stdout");
-  addSettings(encode, "encode", ["maxBytes", "modelView", "maxSide", "minPixels", "maxPixels"]);
+  addSettings(encode, "encode", [
+    "maxBytes",
+    "modelView",
+    "server",
+    "maxSide",
+    "minPixels",
+    "maxPixels",
+  ]);
   addSourceOptions(encode, "encode").action(async (source: string, _opts, command: Command) => {
     const { runEncode } = await import("./commands/encode.js");
     setExitCode(await runEncode(source, command, io));

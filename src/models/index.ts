@@ -1,3 +1,4 @@
+export { CLAUDE_MAX_EDGE, CLAUDE_MAX_TOKENS } from "../server/anthropic.js";
 export {
   compositeOnWhite,
   type ModelView,
@@ -7,8 +8,6 @@ export {
   type ResampleFilter,
 } from "./pillow-resize.js";
 export {
-  CLAUDE_MAX_EDGE,
-  CLAUDE_MAX_TOKENS,
   isModelName,
   MODELS,
   type ModelName,

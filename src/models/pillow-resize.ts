@@ -254,10 +254,33 @@ export interface ModelView {
 }
 
 /**
- * The pixels the model receives, as qwen-vl-utils / vLLM make them: RGBA composited on white
+ * What a Pillow-based server hands its processor when it pastes mode "RGBA" onto white and
+ * gives every other mode a plain `convert("RGB")` (qwen-vl-utils' to_rgb, vLLM before its
+ * transparency fix): P and LA transparency is dropped there, and the stored colour shows.
+ */
+export function pillowRgbOnWhite(image: DecodedImage): ModelView {
+  const { width, height } = image;
+  const rgb = opensAsRgba(image.info)
+    ? compositeOnWhite(image.rgba, width, height)
+    : dropAlpha(image.pillowRgba);
+  return { width, height, rgb };
+}
+
+/** Pillow's bicubic to the planned size: the resize every Pillow-based processor ends with. */
+export function pillowView(pixels: ModelView, plan: ModelPlan): ModelView {
+  if (plan.resized === null) return { ...pixels, rgb: new Uint8Array(pixels.rgb) };
+  const { width, height } = plan.resized;
+  return {
+    width,
+    height,
+    rgb: pillowResize(pixels.rgb, pixels.width, pixels.height, 3, width, height),
+  };
+}
+
+/**
+ * The pixels the model receives, as qwen-vl-utils makes them: RGBA composited on white
  * (other modes converted to RGB as Pillow reads them), then Pillow's default bicubic resize
- * to the planned size. For GPT-4o and Claude, whose pipelines are not public, it is the same
- * approximation. Throws a RangeError when the plan is a refusal or is for another size.
+ * to the planned size. Throws a RangeError when the plan is a refusal or is for another size.
  */
 export function modelView(image: DecodedImage, plan: ModelPlan): ModelView {
   if (plan.error !== null) throw new RangeError(`${plan.model} refuses the image: ${plan.error}`);
@@ -267,10 +290,5 @@ export function modelView(image: DecodedImage, plan: ModelPlan): ModelView {
       `plan is for ${plan.input.width}x${plan.input.height}, image is ${width}x${height}`,
     );
   }
-  const rgb = opensAsRgba(image.info)
-    ? compositeOnWhite(image.rgba, width, height)
-    : dropAlpha(image.pillowRgba);
-  if (plan.resized === null) return { width, height, rgb };
-  const { width: w, height: h } = plan.resized;
-  return { width: w, height: h, rgb: pillowResize(rgb, width, height, 3, w, h) };
+  return pillowView(pillowRgbOnWhite(image), plan);
 }

@@ -1,8 +1,9 @@
 import { addOpaqueAlpha } from "../image/channels.js";
-import type { DecodedImage } from "../image/decode.js";
 import { type Metrics, measure } from "../metrics/measure.js";
-import { modelView, opensAsRgba } from "./pillow-resize.js";
-import { type ModelName, type ModelPlan, modelPlan, type PlanOptions } from "./registry.js";
+import { serverFor } from "../server/index.js";
+import type { ServerInput, ServerName } from "../server/types.js";
+import { opensAsRgba } from "./pillow-resize.js";
+import { type ModelName, type ModelPlan, type PlanOptions, refused } from "./plan.js";
 
 /** The comparison repeated at the model's resolution, after the model's own preprocessing. */
 export interface ModelComparison {
@@ -12,18 +13,41 @@ export interface ModelComparison {
   /** Whether the model's resize hides most of the JPEG loss (MSE at least halved). */
   hidesLoss: boolean | null;
   summary: string;
+  /** With a named server: which one, and its plan for the payload (a resized payload differs). */
+  server?: ServerName;
+  payloadPlan?: ModelPlan | null;
+  /** With a named server that cannot read the payload: its error. */
+  payloadError?: string;
+}
+
+export interface SeenOptions extends PlanOptions {
+  threshold?: number;
+  /** The server whose decode and processor to reproduce; default: the model's own. */
+  server?: ServerName;
 }
 
 /** A 3 dB rise in PSNR is the mean squared error halved: "most of the loss" gone. */
 const HIDES_DB = 3;
 
+function sizeText(plan: ModelPlan): string {
+  return plan.resized ? `${plan.resized.width}x${plan.resized.height}` : "full size";
+}
+
 function summarise(
   plan: ModelPlan,
-  full: Metrics,
+  full: Metrics | null,
   seen: Metrics,
   alphaComposited: boolean,
 ): [boolean | null, string] {
-  const size = plan.resized ? `${plan.resized.width}x${plan.resized.height}` : "full size";
+  const size = sizeText(plan);
+  if (full === null) {
+    return [
+      null,
+      seen.identical
+        ? `the model gets identical pixels at ${size}`
+        : `at the model's ${size}: PSNR ${(seen.psnr as number).toFixed(2)} dB`,
+    ];
+  }
   if (full.identical) return [null, `the payloads are identical, at ${size} too`];
   if (seen.identical) return [true, `${plan.model}'s resize to ${size} hides all of the JPEG loss`];
   const before = full.psnr as number;
@@ -47,43 +71,86 @@ function summarise(
   ];
 }
 
-/** Runs both decoded payloads through `model`'s preprocessing and measures what is left. */
-export function compareAsSeen(
+/**
+ * Runs the reference (the source's bytes, as a URL delivers them) and the payload through
+ * the server's decode and the model's preprocessing, and measures what is left. Without a
+ * named server the two must have the same size, as before servers were named; with one, the
+ * views are compared whenever the processor brings both to the same grid.
+ */
+export async function compareAsSeen(
   model: ModelName,
-  a: DecodedImage,
-  b: DecodedImage,
+  reference: ServerInput,
+  payload: ServerInput,
   full: Metrics | null,
-  options: PlanOptions & { threshold?: number } = {},
-): ModelComparison {
-  const plan = modelPlan(model, a.width, a.height, options);
-  if (plan.error !== null) {
+  options: SeenOptions = {},
+): Promise<ModelComparison> {
+  const named = options.server !== undefined;
+  const { server } = serverFor(options.server, model);
+  const [readA, readB] = await Promise.all([server.read(reference), server.read(payload)]);
+  const a = reference.image;
+  const base = named ? { server: server.name } : {};
+  if ("error" in readA) {
+    const input = { width: a.width, height: a.height };
     return {
-      plan,
+      plan: refused(model, input, readA.error, server.description),
       metrics: null,
       hidesLoss: null,
-      summary: `${model} refuses the image: ${plan.error}`,
+      summary: `${server.name} cannot read the image: ${readA.error}`,
+      ...base,
     };
   }
-  if (full === null || a.width !== b.width || a.height !== b.height) {
+  const fullPlan = server.plan(model, readA.width, readA.height, options);
+  if (fullPlan.error !== null) {
     return {
-      plan,
+      plan: fullPlan,
       metrics: null,
       hidesLoss: null,
-      summary: "not measured: the payloads differ in size",
+      summary: `${model} refuses the image: ${fullPlan.error}`,
+      ...base,
     };
   }
-  const viewA = modelView(a, plan);
-  const viewB = modelView(b, plan);
+  const errorB = "error" in readB ? readB.error : undefined;
+  const payloadPlan =
+    "error" in readB ? null : server.plan(model, readB.width, readB.height, options);
+  const extra = named
+    ? { ...base, payloadPlan, ...(errorB !== undefined && { payloadError: errorB }) }
+    : {};
+  const notMeasured = (summary: string): ModelComparison => ({
+    plan: fullPlan,
+    metrics: null,
+    hidesLoss: null,
+    summary,
+    ...extra,
+  });
+  if ("error" in readB) return notMeasured(`${server.name} cannot read the payload: ${errorB}`);
+  if (payloadPlan === null || payloadPlan.error !== null) {
+    return notMeasured(`${model} refuses the payload: ${payloadPlan?.error}`);
+  }
+  const b = payload.image;
+  if (!named && (full === null || a.width !== b.width || a.height !== b.height)) {
+    return notMeasured("not measured: the payloads differ in size");
+  }
+  const viewA = server.view(readA, fullPlan);
+  const viewB = server.view(readB, payloadPlan);
+  if (viewA.width !== viewB.width || viewA.height !== viewB.height) {
+    return notMeasured(
+      `not measured: the model gets ${viewA.width}x${viewA.height} from the reference and ${viewB.width}x${viewB.height} from the payload`,
+    );
+  }
   const { metrics } = measure(
     addOpaqueAlpha(viewA.rgb),
     addOpaqueAlpha(viewB.rgb),
     viewA.width,
     viewA.height,
-    {
-      threshold: options.threshold,
-    },
+    { threshold: options.threshold },
   );
   const alphaComposited = opensAsRgba(a.info) && !opensAsRgba(b.info);
-  const [hidesLoss, summary] = summarise(plan, full, metrics, alphaComposited);
-  return { plan, metrics, hidesLoss, summary };
+  const sameSize = a.width === b.width && a.height === b.height;
+  const [hidesLoss, summary] = summarise(
+    fullPlan,
+    sameSize ? full : null,
+    metrics,
+    alphaComposited,
+  );
+  return { plan: fullPlan, metrics, hidesLoss, summary, ...extra };
 }

@@ -72,6 +72,11 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
       throw usage(`--client prints what that client sends; it cannot be combined with ${other}`);
     }
   }
+  if (values.server !== undefined && values.modelView === undefined) {
+    throw usage(
+      "--server names the server whose processor makes --model-view; add --model-view <model>",
+    );
+  }
   if (flags.asSent && values.client === undefined) {
     throw usage("--as-sent prints a client path's payload as it writes it: add --client <name>");
   }
@@ -103,7 +108,10 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
               }),
           }
         : values.modelView !== undefined
-          ? { modelView: values.modelView }
+          ? {
+              modelView: values.modelView,
+              ...(values.server !== undefined && { server: values.server }),
+            }
           : values.lossless === "original"
             ? "original"
             : {

@@ -10,7 +10,10 @@ interface Flags {
   json?: boolean;
 }
 
-/** Exit 1 when an error-level finding exists; unreadable input is thrown (exit 2). */
+/**
+ * Exit 1 when an error-level finding exists or the named server rejects the data URI or URL;
+ * unreadable input is thrown (exit 2).
+ */
 export async function runInspect(spec: string, command: Command, io: Io): Promise<number> {
   const flags = command.opts<Flags>();
   const { values } = settingValues(command);
@@ -23,5 +26,5 @@ export async function runInspect(spec: string, command: Command, io: Io): Promis
       formatInspect(report, new Chalk({ level: colorLevel(io.stdout, io.env) })),
     );
   }
-  return report.passed ? 0 : 1;
+  return report.passed && report.accepted !== false ? 0 : 1;
 }

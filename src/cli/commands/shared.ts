@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { type ImgencError, isImgencError } from "../../errors.js";
 import type { ModelName, PlanOptions } from "../../models/registry.js";
+import type { ServerName } from "../../server/types.js";
 import type { SourceOptions } from "../../source/types.js";
 import { termSafe } from "../format/terminal.js";
 import { type Io, write } from "../io.js";
@@ -27,9 +28,12 @@ export function localInputs(sources: readonly string[]): string[] {
     .map((s) => (s.toLowerCase().startsWith("file:") ? fileURLToPath(s) : s));
 }
 
-export function modelOptions(values: SettingValues): { model?: ModelName } & PlanOptions {
+export function modelOptions(
+  values: SettingValues,
+): { model?: ModelName; server?: ServerName } & PlanOptions {
   return {
     ...(values.model !== undefined && { model: values.model }),
+    ...(values.server !== undefined && { server: values.server }),
     ...(values.minPixels !== undefined && { minPixels: values.minPixels }),
     ...(values.maxPixels !== undefined && { maxPixels: values.maxPixels }),
   };

@@ -11,7 +11,7 @@ import { bytes, count, percent, ratio } from "../../format/numbers.js";
 import type { GateResult } from "../../gates.js";
 import type { Metrics } from "../../metrics/measure.js";
 import { findingsBlock } from "./findings.js";
-import { comparisonBlock } from "./model.js";
+import { comparisonBlock, planLine } from "./model.js";
 import { termSafe } from "./terminal.js";
 
 /** Columns before `textColumns` align left (text), the rest right (figures). */
@@ -165,6 +165,34 @@ function clientRows(clients: readonly ClientComparison[]): string[][] {
   ];
 }
 
+/** Through a named server: each path as the model gets it, against the source's own bytes. */
+function seenRows(clients: readonly ClientComparison[]): string[][] {
+  return [
+    ["client", "model input", "tokens", "changed", "pixelmatch", "PSNR", "SSIM"],
+    ...clients.map((k) => {
+      const seen = k.model;
+      const plan = seen?.payloadPlan ?? seen?.plan;
+      const m = seen?.metrics ?? null;
+      const size = plan?.error
+        ? "refused"
+        : plan?.resized
+          ? `${plan.resized.width}x${plan.resized.height}`
+          : plan
+            ? `${plan.input.width}x${plan.input.height}`
+            : "n/a";
+      return [
+        k.client,
+        size,
+        plan?.tokens == null ? "n/a" : count(plan.tokens),
+        m === null ? "n/a" : percent(m.changedShare),
+        m === null ? "n/a" : percent(m.mismatchShare),
+        psnrCell(m),
+        m === null || m.ssim === null ? "n/a" : m.ssim.toFixed(4),
+      ];
+    }),
+  ];
+}
+
 /** compare --client: the lossless reference, then a row per path, then every path's findings. */
 function formatClients(
   report: CompareReport,
@@ -190,6 +218,20 @@ function formatClients(
   lines.push(
     c.dim("changed: pixels with any change; pixelmatch: perceptible at the threshold; PSNR in dB"),
   );
+  if (report.model?.server !== undefined) {
+    const { plan, server } = report.model;
+    lines.push(
+      "",
+      c.bold(`what ${plan.model} sees through ${server}`),
+      `  reference (the source's bytes, as a URL delivers them): ${termSafe(planLine(plan))}`,
+      "",
+      ...table(seenRows(clients), c, 3),
+    );
+    for (const k of clients) {
+      if (k.model?.metrics === null)
+        lines.push(c.yellow(`${k.client}  ${termSafe(k.model.summary)}`));
+    }
+  }
   const sourceFindings = report.findings.filter((f) => f.data?.client === undefined);
   lines.push(...findingsBlock([...sourceFindings, ...clients.flatMap((k) => k.findings)], c));
   const gates = clients.flatMap((k) =>

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from "chalk";
 import { count, percent } from "../../format/numbers.js";
-import type { InspectReport } from "../../inspect.js";
+import type { InspectReport, ServerVerdict } from "../../inspect.js";
 import { findingsBlock } from "./findings.js";
 import { identificationBlock } from "./identify.js";
 import { planBlock } from "./model.js";
@@ -94,6 +94,22 @@ function rows(report: InspectReport): [string, string][] {
   return out;
 }
 
+/** Each server's verdict on the data URI or URL; the rule only when one server is asked. */
+function serversBlock(verdicts: readonly ServerVerdict[], c: ChalkInstance): string[] {
+  const width = Math.max(...verdicts.map((v) => v.server.length));
+  const lines = ["", c.bold(verdicts.length === 1 ? "server" : "servers")];
+  for (const v of verdicts) {
+    const name = v.server.padEnd(width);
+    lines.push(
+      v.accepted
+        ? `  ${c.green("✔")} ${name}  accepts`
+        : `  ${c.red("✖")} ${name}  rejects: ${termSafe(v.reason ?? "")}`,
+    );
+    if (verdicts.length === 1) lines.push(`    ${c.dim(termSafe(v.rule))}`);
+  }
+  return lines;
+}
+
 export function formatInspect(report: InspectReport, c: ChalkInstance): string {
   const table = rows(report);
   const width = Math.max(...table.map(([name]) => name.length));
@@ -102,6 +118,7 @@ export function formatInspect(report: InspectReport, c: ChalkInstance): string {
     // Values carry the file's own text (an ICC description, a server's Content-Type).
     ...table.map(([name, value]) => `  ${c.dim(name.padEnd(width))}  ${termSafe(value)}`),
     ...(report.identification ? identificationBlock(report.identification, c) : []),
+    ...(report.servers ? serversBlock(report.servers, c) : []),
     ...(report.model ? planBlock(report.model, c) : []),
     ...findingsBlock(report.findings, c),
   ];
