@@ -1,5 +1,5 @@
 import type { ServerPixels, ServerRefusal } from "../server/types.js";
-import { decodeGoJpeg } from "./go-jpeg.js";
+import { decodeGoJpeg, type GoVersion } from "./go-jpeg.js";
 import { loadSharp } from "./sharp.js";
 import { readTiffLayout } from "./tiff.js";
 
@@ -221,13 +221,17 @@ function decodeBmp(b: Uint8Array): Samples | ServerRefusal {
 
 /**
  * Go's decode and composite onto white: the 8-bit RGB Ollama's Go engine resizes, or Go's
- * error (`image: unknown format` for GIF and anything else not registered).
+ * error (`image: unknown format` for GIF and anything else not registered). `go` picks the
+ * image/jpeg IDCT: Ollama was built with Go 1.26; 1.19 is Debian's.
  */
-export async function goDecode(bytes: Uint8Array): Promise<ServerPixels | ServerRefusal> {
+export async function goDecode(
+  bytes: Uint8Array,
+  go: GoVersion = "1.26",
+): Promise<ServerPixels | ServerRefusal> {
   const format = sniff(bytes);
   if (format === undefined) return { error: "image: unknown format" };
   if (format === "jpeg") {
-    const decoded = decodeGoJpeg(bytes);
+    const decoded = decodeGoJpeg(bytes, go);
     if ("error" in decoded) return decoded;
     const { width, height, rgba } = decoded;
     const rgb = new Uint8Array(width * height * 3);
