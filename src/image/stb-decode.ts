@@ -15,7 +15,7 @@ import { sniffFormat } from "./format.js";
 const STB_FORMATS = new Set(["png", "jpeg", "gif", "bmp"]);
 
 /** What stb_image reports when no loader recognises the bytes. */
-export const STB_UNKNOWN = "unknown image type";
+const STB_UNKNOWN = "unknown image type";
 
 export function stbRead({ bytes, image }: ServerInput): ServerPixels | ServerRefusal {
   const format = sniffFormat(bytes);

@@ -110,7 +110,7 @@ export function llamaBase64Decode(text: string): Buffer {
 }
 
 /** handle_media's reading of an image_url, in its own words. */
-export function llamaServerAccepts(url: string): Verdict {
+function llamaServerAccepts(url: string): Verdict {
   if (url.startsWith("http")) {
     return {
       accepted: true,
