@@ -1,6 +1,7 @@
 import { ImgencError } from "../errors.js";
 import type { ModelName } from "../models/plan.js";
 import { anthropic } from "./anthropic.js";
+import { ollamaGo } from "./ollama-go.js";
 import { openai } from "./openai.js";
 import { qwenVlUtils } from "./qwen-vl-utils.js";
 import { SERVER_NAMES, type ServerName, type ServerPath } from "./types.js";
@@ -8,6 +9,7 @@ import { SERVER_NAMES, type ServerName, type ServerPath } from "./types.js";
 /** Every server path by name; SERVER_NAMES orders them. */
 export const SERVER_PATHS: Partial<Record<ServerName, ServerPath>> = {
   "qwen-vl-utils": qwenVlUtils,
+  "ollama-go": ollamaGo,
   openai,
   anthropic,
 };

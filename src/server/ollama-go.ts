@@ -161,7 +161,7 @@ function view(pixels: ServerPixels, plan: ModelPlan): ServerPixels {
   return { width, height, rgb };
 }
 
-export const OLLAMA_GO: ServerPath = {
+export const ollamaGo: ServerPath = {
   name: "ollama-go",
   description:
     "Ollama's Go engine: Go image.Decode (no GIF), composite onto white, SmartResize, x/image BiLinear",

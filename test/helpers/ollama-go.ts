@@ -25,7 +25,7 @@ export interface GoReply {
 }
 
 /** Runs every request through one process of the Go reference; returns replies and payloads. */
-export function ollamaGo(
+export function runOllamaGo(
   requests: { request: GoRequest; payload?: Uint8Array }[],
 ): { reply: GoReply; payload: Buffer }[] {
   const frames = requests.map(({ request, payload = new Uint8Array(0) }) => {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { goBilinearScale } from "../../src/models/go-bilinear.js";
 import { skipUnlessGo } from "../helpers/go.js";
 import { noise } from "../helpers/images.js";
-import { ollamaGo } from "../helpers/ollama-go.js";
+import { runOllamaGo } from "../helpers/ollama-go.js";
 
 /** Shrinks, enlargements, one axis each way, 1-px sides and non-integer ratios. */
 const SIZES: [sw: number, sh: number, dw: number, dh: number][] = [
@@ -30,7 +30,7 @@ test("goBilinearScale is byte-identical to x/image draw.BiLinear.Scale", {
     dh,
     rgb: noise(sw, sh, 3, 100 + i),
   }));
-  const replies = ollamaGo(
+  const replies = runOllamaGo(
     cases.map(({ rgb, ...size }) => ({ request: { op: "scale", ...size }, payload: rgb })),
   );
   cases.forEach(({ sw, sh, dw, dh, rgb }, i) => {

@@ -5,11 +5,11 @@ import { describe, test } from "node:test";
 import sharp from "sharp";
 import { decode } from "../../src/image/decode.js";
 import { goDecode } from "../../src/image/go-decode.js";
-import { OLLAMA_GO } from "../../src/server/ollama-go.js";
+import { ollamaGo } from "../../src/server/ollama-go.js";
 import { ROOT } from "../helpers/cli.js";
 import { skipUnlessGo } from "../helpers/go.js";
 import { noise } from "../helpers/images.js";
-import { type GoRequest, ollamaGo, pixelDiff } from "../helpers/ollama-go.js";
+import { type GoRequest, pixelDiff, runOllamaGo } from "../helpers/ollama-go.js";
 import { randomRows, rawPng, u16 } from "../helpers/png.js";
 
 /** Qwen2.5-VL's and Qwen3-VL's SmartResize parameters in the Go engine, in MODELS order. */
@@ -200,7 +200,7 @@ describe("ollama-go against Go (image.Decode, Composite, SmartResize, draw.BiLin
     const exact = [...fixtures(), ...(await stressImages())];
     const lossy = await lossyWebp();
     const inputs = [...exact, ...lossy];
-    const replies = ollamaGo(
+    const replies = runOllamaGo(
       inputs.map(([, bytes]) => ({ request: { op: "image", plans: PLANS }, payload: bytes })),
     );
     for (const [index, [name, bytes]] of inputs.entries()) {
@@ -223,7 +223,7 @@ describe("ollama-go against Go (image.Decode, Composite, SmartResize, draw.BiLin
       ];
       for (const [m, model] of MODELS.entries()) {
         const goPlan = reply.plans?.[m];
-        const plan = OLLAMA_GO.plan(model, ours.width, ours.height);
+        const plan = ollamaGo.plan(model, ours.width, ours.height);
         if (goPlan?.panic !== undefined) {
           assert.equal(plan.error, `panic: ${goPlan.panic}`, `${name} ${model}`);
           assert.equal(plan.tokens, null);
@@ -237,7 +237,7 @@ describe("ollama-go against Go (image.Decode, Composite, SmartResize, draw.BiLin
         );
         assert.equal(plan.tokens, (target.width * target.height) / (m === 0 ? 28 * 28 : 32 * 32));
         const size = target.width * target.height * 3;
-        const view = OLLAMA_GO.view(ours, plan);
+        const view = ollamaGo.view(ours, plan);
         const diff = pixelDiff(view.rgb, payload.subarray(at, at + size));
         at += size;
         if (!isLossy) assert.deepEqual(diff, { max: 0, share: 0 }, `${name} ${model} view`);
@@ -254,10 +254,10 @@ describe("ollama-go against Go (image.Decode, Composite, SmartResize, draw.BiLin
   test("read() takes the bytes as received, and GIF is not a format Go knows", async () => {
     const gif = readFileSync(join(ROOT, "fixtures", "animated.gif"));
     const png = readFileSync(join(ROOT, "fixtures", "logo-alpha.png"));
-    assert.deepEqual(await OLLAMA_GO.read({ bytes: gif, image: await decode(gif) }), {
+    assert.deepEqual(await ollamaGo.read({ bytes: gif, image: await decode(gif) }), {
       error: "image: unknown format",
     });
-    const pixels = await OLLAMA_GO.read({ bytes: png, image: await decode(png) });
+    const pixels = await ollamaGo.read({ bytes: png, image: await decode(png) });
     assert.ok(!("error" in pixels));
     // Transparent magenta composites to white: alpha is applied, not dropped.
     assert.deepEqual(
@@ -269,17 +269,17 @@ describe("ollama-go against Go (image.Decode, Composite, SmartResize, draw.BiLin
 
 describe("ollama-go plans", () => {
   test("SmartResize rounds half to even, has no one-factor floor, and caps at 2,097,152", () => {
-    assert.deepEqual(OLLAMA_GO.plan("qwen2.5-vl", 42, 42).resized, { width: 56, height: 56 });
-    assert.deepEqual(OLLAMA_GO.plan("qwen2.5-vl", 98, 70).resized, { width: 112, height: 56 });
+    assert.deepEqual(ollamaGo.plan("qwen2.5-vl", 42, 42).resized, { width: 56, height: 56 });
+    assert.deepEqual(ollamaGo.plan("qwen2.5-vl", 98, 70).resized, { width: 112, height: 56 });
     // 27 px is under one factor: the Go engine panics where qwen-vl-utils would pad to 28.
     assert.equal(
-      OLLAMA_GO.plan("qwen2.5-vl", 27, 500).error,
+      ollamaGo.plan("qwen2.5-vl", 27, 500).error,
       "panic: height:500 or width:27 must be larger than factor:28",
     );
-    const big = OLLAMA_GO.plan("qwen2.5-vl", 1500, 1500);
+    const big = ollamaGo.plan("qwen2.5-vl", 1500, 1500);
     assert.deepEqual(big.resized, { width: 1428, height: 1428 });
     assert.equal(big.tokens, 51 * 51);
-    assert.deepEqual(OLLAMA_GO.plan("qwen2.5-vl", 1500, 1500, { maxPixels: 1 << 20 }).resized, {
+    assert.deepEqual(ollamaGo.plan("qwen2.5-vl", 1500, 1500, { maxPixels: 1 << 20 }).resized, {
       width: 1008,
       height: 1008,
     });
@@ -287,7 +287,7 @@ describe("ollama-go plans", () => {
 
   test("a model the Go engine did not serve is refused with the list it serves", () => {
     assert.equal(
-      OLLAMA_GO.plan("qwen2-vl", 100, 100).error,
+      ollamaGo.plan("qwen2-vl", 100, 100).error,
       "ollama-go does not serve qwen2-vl; it serves qwen2.5-vl, qwen3-vl",
     );
   });
@@ -327,9 +327,9 @@ const REFERENCES = [
 test("accepts() gives decodeImageURL's verdict and error on every reference", {
   skip: skipUnlessGo(),
 }, () => {
-  const replies = ollamaGo(REFERENCES.map((url) => ({ request: { op: "url", url } })));
+  const replies = runOllamaGo(REFERENCES.map((url) => ({ request: { op: "url", url } })));
   for (const [i, url] of REFERENCES.entries()) {
-    const verdict = OLLAMA_GO.accepts(url);
+    const verdict = ollamaGo.accepts(url);
     const go = replies[i]?.reply;
     assert.equal(verdict.accepted, go?.error === undefined, JSON.stringify(url));
     assert.equal(verdict.reason, go?.error ?? null, JSON.stringify(url));
