@@ -1,6 +1,8 @@
 import { ImgencError } from "../errors.js";
 import type { ModelName } from "../models/plan.js";
 import { anthropic } from "./anthropic.js";
+import { llamaCpp } from "./llama-cpp.js";
+import { ollama } from "./ollama.js";
 import { ollamaGo } from "./ollama-go.js";
 import { openai } from "./openai.js";
 import { qwenVlUtils } from "./qwen-vl-utils.js";
@@ -9,7 +11,9 @@ import { SERVER_NAMES, type ServerName, type ServerPath } from "./types.js";
 /** Every server path by name; SERVER_NAMES orders them. */
 export const SERVER_PATHS: Partial<Record<ServerName, ServerPath>> = {
   "qwen-vl-utils": qwenVlUtils,
+  ollama,
   "ollama-go": ollamaGo,
+  "llama.cpp": llamaCpp,
   openai,
   anthropic,
 };

@@ -8,7 +8,8 @@ import {
   refused,
 } from "../models/plan.js";
 import type { Size } from "../models/smart-resize.js";
-import type { ServerInput, ServerPath, ServerPixels, ServerRefusal, Verdict } from "./types.js";
+import { ollamaAccepts } from "./ollama-api.js";
+import type { ServerInput, ServerPath, ServerPixels, ServerRefusal } from "./types.js";
 
 /**
  * Ollama's Go engine ("ollamarunner"), which served Qwen2.5-VL and Qwen3-VL until llama-server
@@ -114,46 +115,6 @@ function planFor(model: ModelName, width: number, height: number, options: PlanO
   return makePlan(model, input, size, tokens, note);
 }
 
-const DATA_PREFIXES = [
-  "data:;base64,",
-  ...["jpeg", "jpg", "png", "webp"].map((t) => `data:image/${t};base64,`),
-];
-const URL_REFUSED =
-  "image URLs are not currently supported, please use base64 encoded data instead";
-const INVALID = "invalid image input";
-const RULE = "openai/openai.go decodeImageURL (ollama f63eea3)";
-
-/**
- * `base64.StdEncoding.DecodeString`: CR and LF anywhere are skipped, any other byte outside the
- * alphabet fails, padding is required and nothing may follow it; unused bits need not be zero.
- */
-function goStdBase64(text: string): boolean {
-  const stripped = text.replace(/[\r\n]/g, "");
-  return /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(stripped);
-}
-
-function accepts(reference: string): Verdict {
-  if (reference.startsWith("http://") || reference.startsWith("https://")) {
-    return { accepted: false, reason: URL_REFUSED, rule: `${RULE}: no http(s) URLs` };
-  }
-  const prefix = DATA_PREFIXES.find((p) => reference.startsWith(p));
-  if (prefix === undefined) {
-    return {
-      accepted: false,
-      reason: INVALID,
-      rule: `${RULE}: exactly data:;base64, or data:image/{jpeg,jpg,png,webp};base64, (case-sensitive, no parameters)`,
-    };
-  }
-  if (!goStdBase64(reference.slice(prefix.length))) {
-    return {
-      accepted: false,
-      reason: INVALID,
-      rule: `${RULE}: base64.StdEncoding (padded; only CR and LF skipped)`,
-    };
-  }
-  return { accepted: true, reason: null, rule: `${RULE}: ${prefix} then base64.StdEncoding` };
-}
-
 function view(pixels: ServerPixels, plan: ModelPlan): ServerPixels {
   if (plan.resized === null) return { ...pixels, rgb: pixels.rgb.slice() };
   const { width, height } = plan.resized;
@@ -172,7 +133,7 @@ export const ollamaGo: ServerPath = {
     "model/models/qwen3vl/imageprocessor.go, openai/openai.go; golang/image " +
     "3724ab8af5c31f982e13765ba3707ffe5c463e64 (v0.22.0): draw/scale.go, draw/impl.go, bmp, webp, tiff",
   models: MODELS,
-  accepts,
+  accepts: ollamaAccepts,
   read: (input: ServerInput): Promise<ServerPixels | ServerRefusal> => goDecode(input.bytes),
   plan: planFor,
   view,

@@ -1,7 +1,9 @@
+import { dropAlpha } from "../image/channels.js";
 import { stbRead } from "../image/stb-decode.js";
 import type { ModelName } from "../models/plan.js";
 import { type MtmdProfile, mtmdPlan, mtmdView } from "./llama-cpp.js";
-import type { ServerInput, ServerPath, Verdict } from "./types.js";
+import { ollamaAccepts } from "./ollama-api.js";
+import type { ServerInput, ServerPath } from "./types.js";
 
 /**
  * Current Ollama (ollama/ollama fb30760), which runs llama-server b10488 for GGML models.
@@ -21,51 +23,6 @@ const B10488: MtmdProfile = {
   note: "Ollama (llama-server b10488, --image-min-tokens 1024): bilinear into the 1,024..4,096-token grid, centred on black",
 };
 
-const DECODE_IMAGE_URL = "openai/openai.go decodeImageURL";
-const PREFIXES = [
-  "data:;base64,",
-  ...["jpeg", "jpg", "png", "webp"].map((t) => `data:image/${t};base64,`),
-];
-
-/** Go's base64.StdEncoding.DecodeString: "\r" and "\n" are skipped, padding is required. */
-export function goStdBase64Valid(text: string): boolean {
-  const clean = text.replace(/[\r\n]/g, "");
-  return (
-    clean.length % 4 === 0 &&
-    /^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(clean)
-  );
-}
-
-function ollamaAccepts(reference: string): Verdict {
-  if (reference.startsWith("http://") || reference.startsWith("https://")) {
-    return {
-      accepted: false,
-      reason: "image URLs are not currently supported, please use base64 encoded data instead",
-      rule: `${DECODE_IMAGE_URL}: http:// and https:// are refused`,
-    };
-  }
-  const prefix = PREFIXES.find((p) => reference.startsWith(p));
-  if (prefix === undefined) {
-    return {
-      accepted: false,
-      reason: "invalid image input",
-      rule: `${DECODE_IMAGE_URL}: only data:;base64, and data:image/{jpeg,jpg,png,webp};base64, (case-sensitive, no parameters)`,
-    };
-  }
-  if (!goStdBase64Valid(reference.slice(prefix.length))) {
-    return {
-      accepted: false,
-      reason: "invalid image input",
-      rule: `${DECODE_IMAGE_URL}: base64.StdEncoding.DecodeString (padding required) fails`,
-    };
-  }
-  return {
-    accepted: true,
-    reason: null,
-    rule: `${DECODE_IMAGE_URL}: ${prefix} and standard base64`,
-  };
-}
-
 /**
  * llamaServerMediaBytes: WebP becomes a PNG of Go's decode before llama-server sees it. Lossless
  * WebP decodes to the stored pixels (alpha kept in the PNG, then dropped by stb); lossy WebP goes
@@ -78,10 +35,7 @@ async function ollamaRead(input: ServerInput) {
     bytes.toString("latin1", 0, 4) === "RIFF" &&
     bytes.toString("latin1", 8, 12) === "WEBP";
   if (!webp) return stbRead(input);
-  const { width, height, rgba } = image;
-  const rgb = new Uint8Array(width * height * 3);
-  for (let p = 0; p < width * height; p++) rgb.set(rgba.subarray(p * 4, p * 4 + 3), p * 3);
-  return { width, height, rgb };
+  return { width: image.width, height: image.height, rgb: dropAlpha(image.rgba) };
 }
 
 export const ollama: ServerPath = {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { goStdBase64Valid, ollama } from "../../src/server/ollama.js";
+import { ollama } from "../../src/server/ollama.js";
 import { checkAgainstGoldens, goldenInputs } from "../helpers/mtmd-goldens.js";
 
 const inputs = await goldenInputs();
@@ -63,12 +63,4 @@ describe("ollama accepts (openai/openai.go decodeImageURL)", () => {
       assert.match(verdict.rule, /decodeImageURL/);
     });
   }
-
-  test("Go's StdEncoding: padding required, newlines skipped", () => {
-    assert.equal(goStdBase64Valid(""), true);
-    assert.equal(goStdBase64Valid("aGVsbG8="), true);
-    assert.equal(goStdBase64Valid("aGVsbG8"), false);
-    assert.equal(goStdBase64Valid("aGVs\nbG8="), true);
-    assert.equal(goStdBase64Valid("a==="), false);
-  });
 });
