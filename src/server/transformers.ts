@@ -82,16 +82,16 @@ export function processorPlan(
   return plan(model, input, size, (size.width / factor) * (size.height / factor), note);
 }
 
-/** Formats Debian's Pillow 9.4 has no plugin for; imgenc's decoder reads them. */
-const PILLOW_UNREADABLE = new Set(["avif", "heif"]);
+/** Formats Debian's Pillow 9.4 opens; imgenc's decoder reads more (AVIF, HEIF, SVG ...). */
+const PILLOW_FORMATS = new Set(["png", "jpeg", "gif", "webp", "tiff", "bmp", "jp2"]);
+
+/** Whether Pillow 9.4 has a plugin for this (sniffed or decoded) format. */
+export function pillowReads(format: string): boolean {
+  return PILLOW_FORMATS.has(format);
+}
 
 /** Pillow's UnidentifiedImageError, as vLLM's sanitised messages print it. */
 export const UNIDENTIFIED = "cannot identify image file <_io.BytesIO object>";
-
-/** Whether Pillow 9.4 opens this image at all. */
-export function pillowOpens(image: DecodedImage): boolean {
-  return !PILLOW_UNREADABLE.has(image.info.format);
-}
 
 /** `ImageOps.exif_transpose` of RGB pixels: the orientation applied, the tag then ignored. */
 export function exifTranspose(image: DecodedImage, rgb: Uint8Array): ServerPixels {
@@ -111,7 +111,7 @@ async function loadImage({
 }: {
   image: DecodedImage;
 }): Promise<ServerPixels | ServerRefusal> {
-  if (!pillowOpens(image)) return { error: UNIDENTIFIED };
+  if (!pillowReads(image.info.format)) return { error: UNIDENTIFIED };
   return exifTranspose(image, dropAlpha(image.pillowRgba));
 }
 
@@ -160,8 +160,7 @@ function loadImageVerdict(reference: string): Verdict {
   if ("error" in decoded) {
     return failed(decoded.error, "base64.decodebytes refuses the payload");
   }
-  const format = sniffFormat(decoded.bytes);
-  if (format === "unknown" || format === "html" || PILLOW_UNREADABLE.has(format)) {
+  if (!pillowReads(sniffFormat(decoded.bytes))) {
     return failed(
       "cannot identify image file <_io.BytesIO object>",
       "the decoded bytes are not an image Pillow opens",

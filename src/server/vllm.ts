@@ -5,7 +5,7 @@ import { compositeOnWhite } from "../models/pillow-resize.js";
 import { a2bBase64, nonAscii } from "./python-base64.js";
 import {
   exifTranspose,
-  pillowOpens,
+  pillowReads,
   processorPlan,
   QWEN_MODELS,
   torchvisionView,
@@ -97,8 +97,7 @@ function dataUrlVerdict(url: string): Verdict {
       rule: `${strict}: no whitespace or newlines, no URL-safe - or _, correct padding`,
     };
   }
-  const format = sniffFormat(decoded.bytes);
-  if (format === "unknown" || format === "html" || format === "avif" || format === "heif") {
+  if (!pillowReads(sniffFormat(decoded.bytes))) {
     return {
       accepted: false,
       reason: UNIDENTIFIED,
@@ -151,7 +150,7 @@ export const vllm: ServerPath = {
   models: QWEN_MODELS,
   accepts: urlVerdict,
   async read({ bytes, image }) {
-    if (!pillowOpens(image)) return { error: UNIDENTIFIED };
+    if (!pillowReads(image.info.format)) return { error: UNIDENTIFIED };
     const opened = await pillowOpened(bytes, image);
     const composite =
       opened.mode !== "RGB" &&
