@@ -30,8 +30,8 @@ function pythonFloat(x: number): string {
 
 /**
  * qwen-vl-utils' `smart_resize` (or transformers' copy: see `rounding`), operation for operation:
- * the same double-precision divisions,
- * sqrt, floor and ceil, and Python's ties-to-even `round`, so every size matches the reference.
+ * the same double-precision divisions, sqrt, floor and ceil, and Python's ties-to-even `round`,
+ * so every size matches the reference.
  * Like the reference, the max-pixels branch has no lower bound: a tiny max_pixels and an
  * extreme aspect ratio can give a side of 0, which callers must treat as unusable.
  */
