@@ -1,6 +1,11 @@
 import { dropAlpha } from "../image/channels.js";
 import type { DecodedImage } from "../image/decode.js";
-import { carriesTransparency, type PillowOpened, pillowOpened } from "../image/pillow-open.js";
+import {
+  carriesTransparency,
+  type PillowOpened,
+  pillowConvertRgba,
+  pillowOpened,
+} from "../image/pillow-open.js";
 import { compositeOnWhite } from "../models/pillow-resize.js";
 import { pillowJpegPayload, withJpegComment } from "../payload/pillow-jpeg.js";
 import { PILLOW_DEFAULT_JPEG } from "../payload/types.js";
@@ -8,21 +13,6 @@ import { pillowPng } from "./encoders/pillow-png.js";
 import { convertRgbSavePng, pngPayload, readingNotes } from "./pillow-png.js";
 import { orientationLostOrNone } from "./steps.js";
 import type { ClientPath, IccHandling } from "./types.js";
-
-/**
- * The RGBA Pillow 9.4's `convert("RGBA")` gives: the decoded alpha, except for "1", "L" and "I"
- * images with a transparent grey value, which convert_transparent (Convert.c) applies to the
- * converted 8-bit value against the value's low byte: not what a PNG decoder does for 1-, 2-,
- * 4- and 16-bit grey.
- */
-function pillowRgba(image: DecodedImage, opened: PillowOpened): Uint8Array {
-  const t = opened.transparency;
-  if (typeof t !== "number" || !["1", "L", "I"].includes(opened.mode)) return image.rgba;
-  const rgba = Buffer.from(image.pillowRgba);
-  const key = t & 0xff;
-  for (let i = 0; i < rgba.length; i += 4) rgba[i + 3] = rgba[i] === key ? 0 : 255;
-  return rgba;
-}
 
 /** vLLM's `rgba_to_rgb`: `Image.new("RGB", size, (255, 255, 255)).paste(image, mask=alpha)`. */
 function onWhite(image: DecodedImage, rgba: Uint8Array): Uint8Array {
@@ -60,7 +50,7 @@ export const vllm: ClientPath = {
     if (opened.mode !== "RGBA")
       notes.push(`mode ${opened.mode} with transparency converted to RGBA first`);
     return pngPayload(image, "vllm", label, prefix, {
-      bytes: pillowPng(onWhite(image, pillowRgba(image, opened)), image.width, image.height),
+      bytes: pillowPng(onWhite(image, pillowConvertRgba(image, opened)), image.width, image.height),
       alpha: "white",
       icc: droppedIcc(opened),
       notes,

@@ -231,3 +231,18 @@ export function transparencyAfterRgb(
   if (opened.mode === "1" || opened.mode === "I") return "unsaveable";
   return undefined;
 }
+
+/**
+ * The RGBA Pillow 9.4's `convert("RGBA")` gives: the decoded alpha, except for "1", "L" and "I"
+ * images with a transparent grey value, which convert_transparent (Convert.c) applies to the
+ * converted 8-bit value against the value's low byte: not what a PNG decoder does for 1-, 2-,
+ * 4- and 16-bit grey.
+ */
+export function pillowConvertRgba(image: DecodedImage, opened: PillowOpened): Uint8Array {
+  const t = opened.transparency;
+  if (typeof t !== "number" || !["1", "L", "I"].includes(opened.mode)) return image.rgba;
+  const rgba = Buffer.from(image.pillowRgba);
+  const key = t & 0xff;
+  for (let i = 0; i < rgba.length; i += 4) rgba[i + 3] = rgba[i] === key ? 0 : 255;
+  return rgba;
+}

@@ -8,6 +8,14 @@ export interface SmartResizeOptions {
   factor: number;
   minPixels: number;
   maxPixels: number;
+  /**
+   * "qwen-vl-utils" (the default) floors the rounded sides at `factor` and asserts
+   * max_pixels >= min_pixels. "transformers" is the image processors' own copy
+   * (models/qwen2_vl/image_processing_qwen2_vl.py): no floor after rounding, so a side can round
+   * to 0 and the min-pixels branch then decides (199x1 -> 812x28 at factor 28, min 3,136), no
+   * assertion, and a floor at `factor` in the max-pixels branch only.
+   */
+  rounding?: "qwen-vl-utils" | "transformers";
 }
 
 export interface Size {
@@ -21,18 +29,20 @@ function pythonFloat(x: number): string {
 }
 
 /**
- * qwen-vl-utils' `smart_resize`, operation for operation: the same double-precision divisions,
- * sqrt, floor and ceil, and Python's ties-to-even `round`, so every size matches the reference.
+ * qwen-vl-utils' `smart_resize` (or transformers' copy: see `rounding`), operation for operation:
+ * the same double-precision divisions, sqrt, floor and ceil, and Python's ties-to-even `round`,
+ * so every size matches the reference.
  * Like the reference, the max-pixels branch has no lower bound: a tiny max_pixels and an
  * extreme aspect ratio can give a side of 0, which callers must treat as unusable.
  */
 export function smartResize(
   height: number,
   width: number,
-  { factor, minPixels, maxPixels }: SmartResizeOptions,
+  { factor, minPixels, maxPixels, rounding = "qwen-vl-utils" }: SmartResizeOptions,
 ): Size | { error: string } {
+  const floored = rounding === "qwen-vl-utils";
   // The current qwen-vl-utils asserts this; the original silently preferred max_pixels.
-  if (maxPixels < minPixels) {
+  if (floored && maxPixels < minPixels) {
     return { error: "The max_pixels of image must be greater than or equal to min_pixels." };
   }
   const ratio = Math.max(height, width) / Math.min(height, width);
@@ -41,12 +51,15 @@ export function smartResize(
       error: `absolute aspect ratio must be smaller than ${MAX_RATIO}, got ${pythonFloat(ratio)}`,
     };
   }
-  let hBar = Math.max(factor, roundHalfEven(height / factor) * factor);
-  let wBar = Math.max(factor, roundHalfEven(width / factor) * factor);
+  // Each copy floors the sides at `factor` in one place only.
+  const roundedFloor = floored ? factor : 0;
+  const shrunkFloor = floored ? 0 : factor;
+  let hBar = Math.max(roundedFloor, roundHalfEven(height / factor) * factor);
+  let wBar = Math.max(roundedFloor, roundHalfEven(width / factor) * factor);
   if (hBar * wBar > maxPixels) {
     const beta = Math.sqrt((height * width) / maxPixels);
-    hBar = Math.floor(height / beta / factor) * factor;
-    wBar = Math.floor(width / beta / factor) * factor;
+    hBar = Math.max(shrunkFloor, Math.floor(height / beta / factor) * factor);
+    wBar = Math.max(shrunkFloor, Math.floor(width / beta / factor) * factor);
   } else if (hBar * wBar < minPixels) {
     const beta = Math.sqrt(minPixels / (height * width));
     hBar = Math.ceil((height * beta) / factor) * factor;

@@ -6,11 +6,16 @@ import { ollama } from "./ollama.js";
 import { ollamaGo } from "./ollama-go.js";
 import { openai } from "./openai.js";
 import { qwenVlUtils } from "./qwen-vl-utils.js";
+import { transformers, transformersSlow } from "./transformers.js";
 import { SERVER_NAMES, type ServerName, type ServerPath } from "./types.js";
+import { vllm } from "./vllm.js";
 
 /** Every server path by name; SERVER_NAMES orders them. */
-export const SERVER_PATHS: Partial<Record<ServerName, ServerPath>> = {
+export const SERVER_PATHS: Record<ServerName, ServerPath> = {
   "qwen-vl-utils": qwenVlUtils,
+  transformers,
+  "transformers-slow": transformersSlow,
+  vllm,
   ollama,
   "ollama-go": ollamaGo,
   "llama.cpp": llamaCpp,
@@ -18,15 +23,13 @@ export const SERVER_PATHS: Partial<Record<ServerName, ServerPath>> = {
   anthropic,
 };
 
-/** The servers available, in SERVER_NAMES order. */
+/** Every server, in SERVER_NAMES order. */
 export function serverPaths(): ServerPath[] {
-  return SERVER_NAMES.flatMap((name) => SERVER_PATHS[name] ?? []);
+  return SERVER_NAMES.map((name) => SERVER_PATHS[name]);
 }
 
 export function serverPath(name: ServerName): ServerPath {
-  const path = SERVER_PATHS[name];
-  if (path === undefined) throw new ImgencError("usage", `server ${name} is not available`);
-  return path;
+  return SERVER_PATHS[name];
 }
 
 /** Where a model runs when no server is named: its own API, or qwen-vl-utils for Qwen. */
