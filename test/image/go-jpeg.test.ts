@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import sharp from "sharp";
 import { decodeGoJpeg } from "../../src/image/go-jpeg.js";
-import { fixture } from "../helpers/cli.js";
+import { fixture, ROOT } from "../helpers/cli.js";
 import { runGo, skipUnlessGo } from "../helpers/go.js";
 import { noise } from "../helpers/images.js";
 import { writeBaselineJpeg } from "../helpers/jpeg-writer.js";
@@ -359,5 +360,38 @@ describe("decodeGoJpeg against Go's image/jpeg and image/draw (Debian's Go, with
     const cases = [...made, ...damaged];
     const failures = compare(cases);
     assert.deepEqual(failures, [], `${failures.length} of ${cases.length} differ`);
+  });
+});
+
+describe("decodeGoJpeg with Go 1.26's IDCT (Ollama's Go)", () => {
+  // Built outside the repository from Go 1.26's dct.go: see test/golden/go-jpeg/PROVENANCE.md.
+  const golden = JSON.parse(
+    readFileSync(`${ROOT}test/golden/go-jpeg/go1.26.json`, "utf8"),
+  ) as Record<string, { width: number; height: number; sha256: string }>;
+
+  test("matches the golden RGBA of every input", () => {
+    assert.equal(Object.keys(golden).length, 14);
+    for (const [name, expected] of Object.entries(golden)) {
+      const result = decodeGoJpeg(readFileSync(`${ROOT}${name}`));
+      assert.ok(!("error" in result), name);
+      const sha256 = createHash("sha256").update(result.rgba).digest("hex");
+      assert.deepEqual({ width: result.width, height: result.height, sha256 }, expected, name);
+    }
+  });
+
+  test("differs from Go 1.19's IDCT by a few levels on about one byte in a hundred", () => {
+    const bytes = readFileSync(fixture("photo.jpg"));
+    const now = decodeGoJpeg(bytes);
+    const before = decodeGoJpeg(bytes, "1.19");
+    assert.ok(!("error" in now) && !("error" in before));
+    let differing = 0;
+    let max = 0;
+    now.rgba.forEach((v, i) => {
+      const d = Math.abs(v - (before.rgba[i] as number));
+      if (d > 0) differing++;
+      max = Math.max(max, d);
+    });
+    assert.ok(max > 0 && max <= 3, `max ${max}`);
+    assert.ok(differing / now.rgba.length < 0.02, `${differing} bytes differ`);
   });
 });
