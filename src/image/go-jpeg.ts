@@ -5,8 +5,8 @@
 // being Go 1.26's. Dequantisation, clipping (scan.go reconstructBlock), the planes Go allocates
 // (makeImg), and the conversion to RGBA (reader.go applyBlack / convertToRGB, image/color's
 // YCbCr and CMYK conversions, image/draw's drawGray / drawCMYK / imageutil.DrawYCbCr) follow
-// golang/go src/image at go1.19 and dct.go at c63cbc8b27087c933d6f3f6bf7318dee23d98eb0; the
-// conversions did not change between the two.
+// golang/go src/image at go1.19 and dct.go at c63cbc8b27087c933d6f3f6bf7318dee23d98eb0 (the
+// current reader.go, huffman.go and reconstructBlock read the same as go1.19's).
 
 import {
   type BlockSink,
