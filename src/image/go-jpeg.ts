@@ -5,8 +5,8 @@
 // being Go 1.26's. Dequantisation, clipping (scan.go reconstructBlock), the planes Go allocates
 // (makeImg), and the conversion to RGBA (reader.go applyBlack / convertToRGB, image/color's
 // YCbCr and CMYK conversions, image/draw's drawGray / drawCMYK / imageutil.DrawYCbCr) follow
-// golang/go src/image at go1.19 and dct.go at c63cbc8b27087c933d6f3f6bf7318dee23d98eb0; the
-// conversions did not change between the two.
+// golang/go src/image at go1.19 and dct.go at c63cbc8b27087c933d6f3f6bf7318dee23d98eb0 (the
+// current reader.go, huffman.go and reconstructBlock read the same as go1.19's).
 
 import {
   type BlockSink,
@@ -407,12 +407,15 @@ export type GoVersion = "1.19" | "1.26";
 
 /**
  * Decodes a JPEG as Ollama's Go engine does: image/jpeg's Decode, then drawn onto a white RGBA
- * (opaque, so the source's colours as image/draw converts them). `error` is Go's error text.
+ * (opaque, so the source's colours as image/draw converts them). `error` is Go's error text,
+ * as image.Decode returns it when only image/jpeg matches the bytes.
  */
 export function decodeGoJpeg(
   bytes: Uint8Array,
   go: GoVersion = "1.26",
 ): { width: number; height: number; rgba: Uint8Array } | { error: string } {
+  // image.Decode picks the decoder by the "\xff\xd8" prefix; without it no format matches.
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return { error: "image: unknown format" };
   const planes = new GoPlanes(IDCTS[go]);
   let frame: JpegFrame;
   try {

@@ -25,7 +25,7 @@ export const UNZIG = Uint8Array.from([
   45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
 
-export interface JpegComponent {
+interface JpegComponent {
   id: number;
   /** Sampling factors as Go keeps them (a grey image's are 1x1 whatever the file says). */
   h: number;
@@ -513,7 +513,7 @@ class Decoder {
             }
             const stored = this.progressive ? (this.progCoeffs[compIndex] as Int32Array) : null;
             const at = (by * mxx * hi + bx) * 64;
-            if (stored !== null) b.set(stored.subarray(at, at + 64));
+            if (stored !== null) for (let k = 0; k < 64; k++) b[k] = stored[at + k] as number;
             else b.fill(0);
 
             if (ah !== 0) {
@@ -653,7 +653,7 @@ class Decoder {
       for (let by = 0; by * v < this.height; by++) {
         for (let bx = 0; bx * h < this.width; bx++) {
           const at = (by * stride + bx) * 64;
-          this.block.set(coeffs.subarray(at, at + 64));
+          for (let k = 0; k < 64; k++) this.block[k] = coeffs[at + k] as number;
           this.sink.block(i, bx, by, this.block);
         }
       }
