@@ -17,13 +17,8 @@ import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
 import type { ModelName, ModelPlan, PlanOptions } from "./models/registry.js";
 import { base64Length, dataUriLength } from "./payload/build-data-uri.js";
 import { serverFor, serverPath, serverPaths } from "./server/index.js";
-import type {
-  ServerName,
-  ServerPath,
-  ServerPixels,
-  ServerRefusal,
-  Verdict,
-} from "./server/types.js";
+import type { ServerName, ServerPath, ServerPixels, ServerRefusal } from "./server/types.js";
+import { type ServerVerdict, serverVerdict } from "./server/verdict.js";
 import { SOURCE_SETTINGS, validateOptions } from "./settings.js";
 import { dataUriInput, readSource, readStdinRaw } from "./source/index.js";
 import type { SourceKind, SourceOptions } from "./source/types.js";
@@ -36,11 +31,6 @@ export interface InspectOptions extends SourceOptions, DecodeOptions, PlanOption
    * model unless `model` is given).
    */
   server?: ServerName;
-}
-
-/** One server's answer to the data URI or URL, and to the bytes it holds. */
-export interface ServerVerdict extends Verdict {
-  server: ServerName;
 }
 
 export interface ImageDetails {
@@ -95,8 +85,8 @@ export interface InspectReport {
   /** With --model: the size the model resizes the image to, and its token cost. */
   model?: ModelPlan;
   /**
-   * Data URIs and URLs: whether each server takes it (every server, or the one named), and
-   * reads what it holds.
+   * Data URIs and URLs: whether each server takes it (its reference rules), or, with a named
+   * server, whether that one takes it and its decoder reads what it holds.
    */
   servers?: ServerVerdict[];
   /** With a named server and a data URI or URL: its verdict. */
@@ -133,9 +123,10 @@ async function read(spec: string, options: InspectOptions): Promise<Read> {
       throw new ImgencError("usage", "no stdin stream", { input: "-" });
     const { raw, text } = await readStdinRaw(options.stdin, options);
     if (text === undefined) return { input: "-", kind: "stdin", bytes: raw };
-    const lint = lintDataUri(text);
-    // What a program would send: the text as piped, a trailing newline included.
+    // What a program would send: the text as piped, a trailing newline included, so the lint
+    // and the servers' verdicts see it (imgenc's own reader strips it).
     const reference = raw.toString("utf8").replace(/^\uFEFF?\s*/, "");
+    const lint = lintDataUri(reference);
     return {
       input: "-",
       kind: "stdin",
@@ -202,24 +193,6 @@ function contentTypeFinding(contentType: string | null, mime: string): Finding |
   const declared = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
   if (declared === "" || declared === mime) return undefined;
   return createFinding("content-type-mismatch", { declared, detected: mime });
-}
-
-/** The server's answer to the reference, then to the bytes once its decoder has read them. */
-async function verdict(
-  server: ServerPath,
-  reference: string,
-  pixels: ServerPixels | ServerRefusal | undefined,
-): Promise<ServerVerdict> {
-  const answer = server.accepts(reference);
-  if (!answer.accepted || pixels === undefined || !("error" in pixels)) {
-    return { server: server.name, ...answer };
-  }
-  return {
-    server: server.name,
-    accepted: false,
-    reason: pixels.error,
-    rule: `${server.description}: its decoder cannot read these bytes`,
-  };
 }
 
 /**
@@ -319,13 +292,17 @@ export async function inspect(spec: string, options: InspectOptions = {}): Promi
   if (source.reference !== undefined) {
     const reference = source.reference;
     report.servers = [];
+    // Every server's reference rules are cheap; decoding as each server does is not, so only
+    // the server asked for also reads the bytes.
+    const named = options.server !== undefined;
     for (const server of servers) {
-      report.servers.push(await verdict(server, reference, await readBy(server)));
+      const pixels = named ? await readBy(server) : undefined;
+      report.servers.push(serverVerdict(server, reference, pixels));
     }
-    if (options.server !== undefined) report.accepted = report.servers[0]?.accepted ?? false;
+    if (named) report.accepted = report.servers[0]?.accepted ?? false;
   }
   if (target !== undefined && info) {
-    const pixels = await readBy(target.server);
+    const pixels = options.server === undefined ? undefined : await readBy(target.server);
     // The server's own decode decides the size it plans for (an EXIF turn swaps the sides).
     const size = pixels && !("error" in pixels) ? pixels : info;
     report.model = target.server.plan(target.model, size.width, size.height, options);

@@ -66,7 +66,8 @@ export const FINDING_CODES = [
     code: "media-type-parameters",
     severity: "warning",
     group: "data-uri",
-    meaning: "Parameters such as ;charset=utf-8 in the header; vLLM rejects them.",
+    meaning:
+      "Parameters such as ;charset=utf-8 in the header; Ollama and older vLLM releases reject them (current vLLM strips them).",
     fix: "Remove them: data:<type>;base64,.",
   },
   {

@@ -117,7 +117,7 @@ const MESSAGES = {
   "nonstandard-media-type": (d: { declared: string; suggested: string }) =>
     `"${show(d.declared)}" is not the registered spelling; APIs that check the type exactly may reject it; use ${d.suggested}`,
   "media-type-parameters": (d: { parameters: string; count: number }) =>
-    `header parameters ";${show(d.parameters)}": vLLM accepts only "<type>;base64" and rejects them; remove them`,
+    `header parameters ";${show(d.parameters)}": Ollama and older vLLM releases reject them (current vLLM strips them); remove them`,
   "nonstandard-base64-marker": (d: { marker: string }) =>
     `marker ";${show(d.marker)}" is not exactly ";base64"; vLLM compares it exactly and qwen-vl-utils looks for lower-case "base64,"; write ";base64"`,
   "not-base64": (

@@ -1,3 +1,4 @@
+import { mimeForFormat, sniffFormat } from "../image/format.js";
 import { fitArea, fitLongEdge } from "../models/fit.js";
 import { pillowRgbOnWhite, pillowView } from "../models/pillow-resize.js";
 import { type ModelPlan, plan, refused } from "../models/plan.js";
@@ -61,9 +62,10 @@ export const anthropic: ServerPath = {
       return rejected("invalid image source", `${GUIDE}: a base64 or url source`);
     }
     const comma = reference.indexOf(",");
-    const header = reference.slice(5, comma < 0 ? undefined : comma).toLowerCase();
+    // The client sends the header's type as media_type, as written: the API checks it exactly.
+    const header = reference.slice(5, comma < 0 ? undefined : comma);
     const [type = "", ...params] = header.split(";");
-    if (comma < 0 || params.at(-1) !== "base64") {
+    if (comma < 0 || params.at(-1)?.toLowerCase() !== "base64") {
       return rejected("source.type must be base64", `${GUIDE}: images are sent as base64`);
     }
     if (!TYPES.includes(type)) {
@@ -77,6 +79,13 @@ export const anthropic: ServerPath = {
       return rejected(
         `image exceeds 5 MB maximum: ${size} bytes > ${ANTHROPIC_MAX_BASE64} bytes`,
         `${GUIDE}: 5 MB of base64 text per image`,
+      );
+    }
+    const sniffed = sniffFormat(Buffer.from(reference.slice(comma + 1, comma + 97), "base64"));
+    if (mimeForFormat(sniffed) !== type) {
+      return rejected(
+        `The image was specified using the ${type} media type, but does not appear to be a valid ${type} image`,
+        `${GUIDE}: media_type must be the image's real type`,
       );
     }
     return accepted(`${GUIDE}: JPEG, PNG, GIF or WebP, up to 5 MB of base64`);

@@ -149,14 +149,19 @@ function llamaServerAccepts(url: string): Verdict {
     };
   }
   const stop = data.search(/[^A-Za-z0-9+/]/);
-  const lenient =
-    stop === -1 || /^=*$/.test(data.slice(stop))
-      ? "decoded"
-      : `decoding stops at character ${stop} (${JSON.stringify(data[stop])}) and the rest is ignored`;
+  // Stopping at the padding loses nothing; stopping anywhere else (a line break, "-") does.
+  if (stop !== -1 && data[stop] !== "=") {
+    // base64_decode never fails: it keeps what comes before and the image arrives cut short.
+    return {
+      accepted: false,
+      reason: `base64 decoding stops at character ${stop} (${JSON.stringify(data[stop])}) of the payload: the image arrives cut short`,
+      rule: `${HANDLE_MEDIA}: base64_decode reads [A-Za-z0-9+/] up to the first other character and ignores the rest`,
+    };
+  }
   return {
     accepted: true,
     reason: null,
-    rule: `${HANDLE_MEDIA}: data:image/*;base64 header; base64_decode never fails: ${lenient}`,
+    rule: `${HANDLE_MEDIA}: data:image/*;base64 header, then base64_decode (padding optional)`,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Verdict } from "./types.js";
+import type { ServerName, ServerPath, ServerPixels, ServerRefusal, Verdict } from "./types.js";
 
 export function accepted(rule: string): Verdict {
   return { accepted: true, reason: null, rule };
@@ -15,4 +15,30 @@ export function isDataUri(reference: string): boolean {
 
 export function isHttpUrl(reference: string): boolean {
   return /^https?:\/\//i.test(reference);
+}
+
+/** One server's answer to a data URI or URL, and to the bytes it holds. */
+export interface ServerVerdict extends Verdict {
+  server: ServerName;
+}
+
+/**
+ * The server's answer to the reference, then to the bytes once its decoder has read them
+ * (`pixels` undefined: the reference rules alone).
+ */
+export function serverVerdict(
+  server: ServerPath,
+  reference: string,
+  pixels: ServerPixels | ServerRefusal | undefined,
+): ServerVerdict {
+  const answer = server.accepts(reference);
+  if (!answer.accepted || pixels === undefined || !("error" in pixels)) {
+    return { server: server.name, ...answer };
+  }
+  return {
+    server: server.name,
+    accepted: false,
+    reason: pixels.error,
+    rule: `${server.description}: its decoder cannot read these bytes`,
+  };
 }

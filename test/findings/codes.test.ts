@@ -162,7 +162,7 @@ const DATA_URIS: Array<[string, string, Array<[string, string]>]> = [
     [
       [
         "media-type-parameters",
-        'header parameters ";charset=utf-8": vLLM accepts only "<type>;base64" and rejects them; remove them',
+        'header parameters ";charset=utf-8": Ollama and older vLLM releases reject them (current vLLM strips them); remove them',
       ],
     ],
   ],

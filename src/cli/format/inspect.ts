@@ -1,6 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import { count, percent } from "../../format/numbers.js";
-import type { InspectReport, ServerVerdict } from "../../inspect.js";
+import type { InspectReport } from "../../inspect.js";
+import type { ServerVerdict } from "../../server/verdict.js";
 import { findingsBlock } from "./findings.js";
 import { identificationBlock } from "./identify.js";
 import { planBlock } from "./model.js";
