@@ -40,7 +40,11 @@ function goVersion(): string | null {
  * runs anyway and fails loudly instead of passing silently.
  */
 export function skipUnlessGo(): string | false {
-  return skipUnless(goVersion() === null ? "go not found (apt-get install golang-go)" : null);
+  return skipUnless(
+    goVersion() === null
+      ? "go not found (apt-get install golang-go golang-golang-x-image-dev)"
+      : null,
+  );
 }
 
 function goEnv(): NodeJS.ProcessEnv {

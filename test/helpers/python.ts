@@ -20,7 +20,7 @@ function pythonMissing(modules: string[]): string | null {
       ? `${PYTHON} not found`
       : result.status === 0
         ? null
-        : `${PYTHON} lacks ${modules.join(", ")} (apt-get install python3-pil python3-numpy python3-skimage python3-opencv)`;
+        : `${PYTHON} lacks ${modules.join(", ")} (apt-get install python3-pil python3-numpy python3-skimage python3-opencv python3-torch python3-torchvision)`;
   cache.set(key, reason);
   return reason;
 }
