@@ -35,6 +35,7 @@ import {
 } from "./payload/types.js";
 import { serverFor } from "./server/index.js";
 import type { ServerName } from "./server/types.js";
+import { type ServerVerdict, serverVerdict } from "./server/verdict.js";
 import { SETTINGS, SOURCE_SETTINGS, validateOptions } from "./settings.js";
 import { readSource } from "./source/index.js";
 import type { Source, SourceKind, SourceOptions } from "./source/types.js";
@@ -123,6 +124,11 @@ export interface ClientComparison {
   passed: boolean;
   /** With a named server: this path's payload as the model sees it, against the reference. */
   model?: ModelComparison;
+  /**
+   * With a named server: whether it takes the data URI as this path writes it; null when the
+   * path sends bare base64 (an API field, not a data URI).
+   */
+  sent?: ServerVerdict | null;
 }
 
 /** Plain data: JSON.stringify of it is the documented `--json` document. */
@@ -524,8 +530,21 @@ async function compareClients(
       first.comparison.metrics,
       options,
     );
-    // Through a named server every path is seen as the model sees it.
+    // Through a named server every path is seen as the model sees it, and its data URI as
+    // that server reads it.
     if (options.server !== undefined) {
+      const { server } = serverFor(options.server, model);
+      for (const r of results) {
+        const { payload } = r.artifacts;
+        r.comparison.sent =
+          payload.sentPrefix === ""
+            ? null
+            : serverVerdict(
+                server,
+                payload.sentPrefix + Buffer.from(payload.bytes).toString("base64"),
+                undefined,
+              );
+      }
       for (const [i, r] of results.entries()) {
         r.comparison.model =
           i === 0

@@ -36,7 +36,21 @@ describe("--server", () => {
       "qwen-vl-utils",
     ]);
     assert.match(text.stdout, /what qwen2\.5-vl sees through qwen-vl-utils/);
-    assert.match(text.stdout, /^pillow +308x196 +77 /m);
+    assert.match(text.stdout, /^pillow +accepted +308x196 +77 /m);
+    // Pillow's data:image;base64, prefix is one Ollama's decodeImageURL refuses.
+    const ollama = await runMain([
+      "compare",
+      logo,
+      "--client",
+      "pillow,gradio",
+      "--server",
+      "ollama-go",
+      "--json",
+    ]);
+    const [pillow, gradio] = JSON.parse(ollama.stdout).clients;
+    assert.equal(pillow.sent.accepted, false);
+    assert.equal(pillow.sent.reason, "invalid image input");
+    assert.equal(gradio.sent.accepted, true);
   });
 
   test("a model the server does not serve is a usage error on every command", async () => {

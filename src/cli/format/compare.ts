@@ -168,7 +168,7 @@ function clientRows(clients: readonly ClientComparison[]): string[][] {
 /** Through a named server: each path as the model gets it, against the source's own bytes. */
 function seenRows(clients: readonly ClientComparison[]): string[][] {
   return [
-    ["client", "model input", "tokens", "changed", "pixelmatch", "PSNR", "SSIM"],
+    ["client", "data URI", "model input", "tokens", "changed", "pixelmatch", "PSNR", "SSIM"],
     ...clients.map((k) => {
       const seen = k.model;
       const plan = seen?.payloadPlan ?? seen?.plan;
@@ -180,8 +180,15 @@ function seenRows(clients: readonly ClientComparison[]): string[][] {
           : plan
             ? `${plan.input.width}x${plan.input.height}`
             : "n/a";
+      const sent =
+        k.sent === undefined || k.sent === null
+          ? "bare base64"
+          : k.sent.accepted
+            ? "accepted"
+            : "REJECTED";
       return [
         k.client,
+        sent,
         size,
         plan?.tokens == null ? "n/a" : count(plan.tokens),
         m === null ? "n/a" : percent(m.changedShare),
@@ -228,6 +235,11 @@ function formatClients(
       ...table(seenRows(clients), c, 3),
     );
     for (const k of clients) {
+      if (k.sent && !k.sent.accepted) {
+        lines.push(
+          c.red(`${k.client}  ${server} rejects its data URI: ${termSafe(k.sent.reason ?? "")}`),
+        );
+      }
       if (k.model?.metrics === null)
         lines.push(c.yellow(`${k.client}  ${termSafe(k.model.summary)}`));
     }
