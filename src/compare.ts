@@ -534,9 +534,9 @@ async function compareClients(
     // that server reads it.
     if (options.server !== undefined) {
       const { server } = serverFor(options.server, model);
-      for (const r of results) {
+      for (const [i, r] of results.entries()) {
         const { payload } = r.artifacts;
-        r.comparison.sent =
+        const sent =
           payload.sentPrefix === ""
             ? null
             : serverVerdict(
@@ -544,6 +544,23 @@ async function compareClients(
                 payload.sentPrefix + Buffer.from(payload.bytes).toString("base64"),
                 undefined,
               );
+        r.comparison.sent = sent;
+        if (sent !== null && !sent.accepted) {
+          const { reason, rule } = sent;
+          const finding = forClient(
+            createFinding("server-rejects-data-uri", {
+              server: server.name,
+              reason: reason ?? "",
+              rule,
+            }),
+            r.comparison.client,
+          );
+          r.comparison.findings.push(finding);
+          // The first path's findings are also the document's, as for one client.
+          if (i === 0) report.findings.push(finding);
+          r.comparison.passed = false;
+          report.passed = false;
+        }
       }
       for (const [i, r] of results.entries()) {
         r.comparison.model =

@@ -218,6 +218,15 @@ export const FINDING_CODES = [
     fix: "Send the original bytes (the URL, or --lossless original).",
   },
   {
+    code: "server-rejects-data-uri",
+    severity: "error",
+    group: "pitfall",
+    meaning:
+      "(compare --client --server) The server refuses the data URI as this path writes it: the model never sees the image.",
+    reports: "The server, its error and the rule in its source that decides; `client`.",
+    fix: "Send data:<the real type>;base64, and plain base64 (see the Server paths table).",
+  },
+  {
     code: "payload-larger-than-source",
     severity: "warning",
     group: "pitfall",

@@ -387,6 +387,22 @@ describe("every code in the table is reported, and nothing outside it", () => {
     found.push(...(await compare(fixture("text-and-lines.png"))).report.findings);
   });
 
+  test("compare through a server that refuses the client's data URI", async () => {
+    const { report } = await compare(fixture("photo.png"), undefined, {
+      client: "pillow",
+      server: "ollama-go",
+    });
+    const refusal = report.findings.filter((f) => f.code === "server-rejects-data-uri");
+    assert.deepEqual(
+      refusal.map((f) => f.message),
+      [
+        "pillow: ollama-go refuses this data URI (invalid image input): the model never sees the image",
+      ],
+    );
+    assert.equal(report.passed, false);
+    found.push(...refusal);
+  });
+
   test("compare of two sizes names both", async () => {
     const { findings } = (await compare(fixture("photo.png"), fixture("text-and-lines.png")))
       .report;
