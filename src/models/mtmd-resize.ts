@@ -83,21 +83,34 @@ export function mtmdBilinear(
   const out = new Uint8Array(tw * th * 3);
   const xRatio = f32(f32(width - 1) / tw);
   const yRatio = f32(f32(height - 1) / th);
-  const lerp = (s: number, e: number, t: number) => f32(s + f32(f32(e - s) * t));
+  // The column of each output x and its weight, once for all rows.
+  const xOffset = new Int32Array(tw);
+  const xWeight = new Float32Array(tw);
+  for (let x = 0; x < tw; x++) {
+    const px = f32(xRatio * x);
+    const x0 = Math.min(Math.trunc(px), width - 2);
+    xOffset[x] = x0 * 3;
+    xWeight[x] = f32(px - x0);
+  }
+  let o = 0;
   for (let y = 0; y < th; y++) {
     const py = f32(yRatio * y);
     const y0 = Math.min(Math.trunc(py), height - 2);
     const yl = f32(py - y0);
+    const rowA = y0 * width * 3;
+    const rowB = rowA + width * 3;
     for (let x = 0; x < tw; x++) {
-      const px = f32(xRatio * x);
-      const x0 = Math.min(Math.trunc(px), width - 2);
-      const xl = f32(px - x0);
-      const a = (y0 * width + x0) * 3;
-      const b = a + width * 3;
+      const xl = xWeight[x] as number;
+      const a = rowA + (xOffset[x] as number);
+      const b = rowB + (xOffset[x] as number);
       for (let c = 0; c < 3; c++) {
-        const top = lerp(rgb[a + c] as number, rgb[a + 3 + c] as number, xl);
-        const bottom = lerp(rgb[b + c] as number, rgb[b + 3 + c] as number, xl);
-        out[(y * tw + x) * 3 + c] = Math.trunc(lerp(top, bottom, yl));
+        // lerp(s, e, t) = s + (e - s) * t in float32, as the C++ computes it; the integer
+        // differences are exact in float32.
+        const s0 = rgb[a + c] as number;
+        const s1 = rgb[b + c] as number;
+        const top = f32(s0 + f32(((rgb[a + 3 + c] as number) - s0) * xl));
+        const bottom = f32(s1 + f32(((rgb[b + 3 + c] as number) - s1) * xl));
+        out[o++] = Math.trunc(f32(top + f32(f32(bottom - top) * yl)));
       }
     }
   }
