@@ -230,7 +230,7 @@ function formatClients(
     lines.push(
       "",
       c.bold(`what ${plan.model} sees through ${server}`),
-      `  reference (the source's bytes, as a URL delivers them): ${termSafe(planLine(plan))}`,
+      `  reference (the source's own bytes, as a URL or the raw path sends them): ${termSafe(planLine(plan))}`,
       "",
       ...table(seenRows(clients), c, 3),
     );
