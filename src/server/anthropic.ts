@@ -4,7 +4,7 @@ import { pillowRgbOnWhite, pillowView } from "../models/pillow-resize.js";
 import { type ModelPlan, plan, refused } from "../models/plan.js";
 import type { Size } from "../models/smart-resize.js";
 import type { ServerPath } from "./types.js";
-import { accepted, isDataUri, isHttpUrl, rejected } from "./verdict.js";
+import { accepted, base64DataUri, isDataUri, isHttpUrl, rejected } from "./verdict.js";
 
 export const CLAUDE_MAX_EDGE = 1568;
 export const CLAUDE_MAX_TOKENS = 1600;
@@ -61,27 +61,26 @@ export const anthropic: ServerPath = {
     if (!isDataUri(reference)) {
       return rejected("invalid image source", `${GUIDE}: a base64 or url source`);
     }
-    const comma = reference.indexOf(",");
     // The client sends the header's type as media_type, as written: the API checks it exactly.
-    const header = reference.slice(5, comma < 0 ? undefined : comma);
-    const [type = "", ...params] = header.split(";");
-    if (comma < 0 || params.at(-1)?.toLowerCase() !== "base64") {
+    const parsed = base64DataUri(reference);
+    if (parsed === undefined) {
       return rejected("source.type must be base64", `${GUIDE}: images are sent as base64`);
     }
+    const { type, data } = parsed;
     if (!TYPES.includes(type)) {
       return rejected(
         `media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`,
         `${GUIDE}: media_type is one of four types`,
       );
     }
-    const size = reference.length - comma - 1;
+    const size = reference.length - data;
     if (size > ANTHROPIC_MAX_BASE64) {
       return rejected(
         `image exceeds 5 MB maximum: ${size} bytes > ${ANTHROPIC_MAX_BASE64} bytes`,
         `${GUIDE}: 5 MB of base64 text per image`,
       );
     }
-    const sniffed = sniffFormat(Buffer.from(reference.slice(comma + 1, comma + 97), "base64"));
+    const sniffed = sniffFormat(Buffer.from(reference.slice(data, data + 96), "base64"));
     if (mimeForFormat(sniffed) !== type) {
       return rejected(
         `The image was specified using the ${type} media type, but does not appear to be a valid ${type} image`,

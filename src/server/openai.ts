@@ -3,7 +3,7 @@ import { pillowRgbOnWhite, pillowView } from "../models/pillow-resize.js";
 import { type ModelPlan, plan } from "../models/plan.js";
 import type { Size } from "../models/smart-resize.js";
 import type { ServerPath } from "./types.js";
-import { accepted, isDataUri, isHttpUrl, rejected } from "./verdict.js";
+import { accepted, base64DataUri, isDataUri, isHttpUrl, rejected } from "./verdict.js";
 
 const OPENAI_NOTE =
   "OpenAI's published cost rule; its resampling is not public, so the view uses Pillow bicubic";
@@ -61,12 +61,12 @@ export const openai: ServerPath = {
         `${GUIDE}: an image_url is an http(s) URL or a data URL`,
       );
     }
-    const comma = reference.indexOf(",");
-    const header = reference.slice(5, comma < 0 ? undefined : comma).toLowerCase();
-    const [type = "", ...params] = header.split(";");
-    if (comma < 0 || params.at(-1) !== "base64") {
+    const parsed = base64DataUri(reference);
+    if (parsed === undefined) {
       return rejected("Invalid image URL", `${GUIDE}: a data URL carries base64 data`);
     }
+    // Media types are case-insensitive in a data URL.
+    const type = parsed.type.toLowerCase();
     if (!TYPES.includes(type)) {
       return rejected(
         `unsupported image type "${type}": use one of ${TYPES.join(", ")}`,

@@ -13,6 +13,17 @@ export function isDataUri(reference: string): boolean {
   return reference.slice(0, 5).toLowerCase() === "data:";
 }
 
+/**
+ * A base64 data URI's media type as written and where its data starts; undefined when it has no
+ * comma or its last parameter is not "base64" in any case (a URL-style reader's split).
+ */
+export function base64DataUri(reference: string): { type: string; data: number } | undefined {
+  const comma = reference.indexOf(",");
+  if (comma < 0) return undefined;
+  const [type = "", ...params] = reference.slice(5, comma).split(";");
+  return params.at(-1)?.toLowerCase() === "base64" ? { type, data: comma + 1 } : undefined;
+}
+
 export function isHttpUrl(reference: string): boolean {
   return /^https?:\/\//i.test(reference);
 }
