@@ -21,7 +21,7 @@ import { readText } from "./tesseract.js";
  */
 
 /** What the server does with one request, by its position in `script`. */
-export type Behaviour =
+type Behaviour =
   /** Validate, decode, OCR and answer: the model. */
   | "ocr"
   /** Validate, then answer this text without OCR. */
@@ -43,13 +43,13 @@ export interface OcrServerOptions {
   /** The behaviour of the nth API request (0-based, both APIs counted together). */
   script?: Behaviour[];
   /** The behaviour of requests past the end of `script`. Default "ocr". */
-  then?: Behaviour;
+  otherwise?: Behaviour;
   /** Wait this long before answering each request. */
   delayMs?: number;
 }
 
 /** One image of a request, as the server received it. */
-export interface ReceivedImage {
+interface ReceivedImage {
   /** "data-uri" (OpenAI image_url with data:), "base64" (Anthropic source), or "url". */
   kind: "data-uri" | "base64" | "url";
   /** The data URI's text before the base64 ("data:image;base64,"), for kind "data-uri". */
@@ -63,7 +63,7 @@ export interface ReceivedImage {
 }
 
 /** Everything the server saw of one request, and what it answered. */
-export interface ReceivedRequest {
+interface ReceivedRequest {
   /** Position among API requests, 0-based. */
   index: number;
   api: "openai" | "anthropic" | "other";
@@ -424,21 +424,22 @@ export async function startOcrServer(options: OcrServerOptions = {}): Promise<Oc
       throw invalid("anthropic-version: header is required");
     }
     if (options.apiKey === undefined) return;
+    const bearer = /^Bearer (.+)$/.exec(headers.authorization ?? "")?.[1];
     if (api === "anthropic") {
-      const key = headers["x-api-key"];
+      // The API takes x-api-key; @anthropic-ai/sdk 1.x sends the key as a Bearer token.
+      const key = headers["x-api-key"] ?? bearer;
       if (key === undefined) throw new Refusal(401, "x-api-key header is required");
       if (key !== options.apiKey) throw new Refusal(401, "invalid x-api-key");
       return;
     }
-    const match = /^Bearer (.+)$/.exec(headers.authorization ?? "");
-    if (match === null) {
+    if (bearer === undefined) {
       throw new Refusal(
         401,
         "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
         { type: "invalid_request_error", code: null, param: null },
       );
     }
-    const key = match[1] as string;
+    const key = bearer;
     if (key !== options.apiKey) {
       // OpenAI shows the first three and last four characters of a wrong key.
       const masked =
@@ -576,7 +577,7 @@ export async function startOcrServer(options: OcrServerOptions = {}): Promise<Oc
     } catch {
       // Left undefined: the refusal below says why.
     }
-    const behaviour = options.script?.[seen.index] ?? options.then ?? "ocr";
+    const behaviour = options.script?.[seen.index] ?? options.otherwise ?? "ocr";
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     try {
       if (behaviour === "hang") return;

@@ -26,7 +26,7 @@ export function skipUnlessTesseract(): string | false {
 }
 
 /** Whitespace collapsed to single spaces, trimmed: how every OCR answer is compared. */
-export function collapseWhitespace(text: string): string {
+function collapseWhitespace(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
