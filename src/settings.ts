@@ -602,8 +602,7 @@ export const SETTINGS = {
     name: "apiKeyEnv",
     flags: "--api-key-env <name>",
     commands: ["ask"],
-    help: "the environment variable holding the API key; unset: no key is sent",
-    defaultText: "OPENAI_API_KEY or ANTHROPIC_API_KEY, after --api",
+    help: "the environment variable holding the API key, instead of OPENAI_API_KEY (--api openai) or ANTHROPIC_API_KEY (--api anthropic); when it is unset, no key is sent",
     ...envName(),
   },
   variants: {
@@ -694,8 +693,7 @@ export const SETTINGS = {
     name: "cacheDir",
     flags: "--cache-dir <dir>",
     commands: ["ask"],
-    help: "with --dataset: where answers are kept, so a rerun asks only what it has not asked (never keys)",
-    defaultText: "$XDG_CACHE_HOME/imgenc/ask or ~/.cache/imgenc/ask",
+    help: "where answers are kept, so a rerun asks only what it has not asked (never keys); --dataset uses $XDG_CACHE_HOME/imgenc/ask or ~/.cache/imgenc/ask unless told",
     ...someText("a folder path"),
   },
 } as const satisfies Record<string, Setting<unknown>>;

@@ -37,7 +37,8 @@ function answerCell(v: VariantReport): string {
   if (top === undefined) return "-";
   const runs = v.runs.length;
   const share = runs > 1 ? ` (${top.count}/${runs})` : "";
-  return `"${shortAnswer(top.answer)}"${share}${others.length > 0 ? ` +${others.length} other${others.length === 1 ? "" : "s"}` : ""}`;
+  const text = top.answer.trim() === "" ? "(empty)" : `"${shortAnswer(top.answer)}"`;
+  return `${text}${share}${others.length > 0 ? ` +${others.length} other${others.length === 1 ? "" : "s"}` : ""}`;
 }
 
 function verdictCell(v: VariantReport, expectation: boolean, c: ChalkInstance): string {
@@ -127,7 +128,8 @@ function caseRow(r: CaseReport, c: ChalkInstance): string[] {
   if (r.error) return [mark, image, c.red(termSafe(`${r.error.code}: ${r.error.message}`))];
   const cells = r.variants.map((v) => {
     const top = v.answers[0]?.answer;
-    const text = top === undefined ? "-" : `"${shortAnswer(top, 30)}"`;
+    const text =
+      top === undefined ? "-" : top.trim() === "" ? "(empty)" : `"${shortAnswer(top, 30)}"`;
     return v.status === "passed" ? text : c.red(text);
   });
   return [mark, image, r.agree ? "" : c.yellow("differ"), ...cells];
