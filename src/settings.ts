@@ -1,6 +1,6 @@
+import { VARIANT_NAMES, type VariantName } from "./ask/types.js";
 import type { Shard } from "./check/discover.js";
 import { WORKER_BASE_BYTES, WORKER_BYTES_PER_PIXEL } from "./check/run.js";
-import { VARIANT_NAMES, type VariantName } from "./ask/types.js";
 import { CLIENT_NAMES, type ClientName } from "./client/types.js";
 import { ImgencError } from "./errors.js";
 import type { MismatchLimit } from "./gates.js";
@@ -240,7 +240,6 @@ function timeout() {
   };
 }
 
-
 /** Any text that is not empty: a prompt, a model name, an expected answer. */
 function someText(what: string) {
   const check = (value: unknown) =>
@@ -281,7 +280,7 @@ function variantList() {
 }
 
 /** A number expected in an answer, and how far from it a number may be. */
-export interface ExpectedNumber {
+interface ExpectedNumber {
   value: number;
   tolerance: number;
 }
@@ -304,9 +303,10 @@ function expectedNumber() {
     textExpected: "a number, optionally with a tolerance, such as 48213 or 1204.5±0.01",
     check,
     fromText: (text: string) => {
-      const match = /^\s*([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*(?:(?:±|\+-|\+\/-)\s*(\d+(?:\.\d+)?))?\s*$/i.exec(
-        text,
-      );
+      const match =
+        /^\s*([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*(?:(?:±|\+-|\+\/-)\s*(\d+(?:\.\d+)?))?\s*$/i.exec(
+          text,
+        );
       if (!match) return undefined;
       return check({ value: Number(match[1]), tolerance: Number(match[2] ?? 0) });
     },
@@ -349,7 +349,8 @@ function shareOrPercent() {
     textExpected: "a share from 0 to 1 or a percentage from 0% to 100%, such as 0.9 or 90%",
     check,
     fromText: (text: string) =>
-      (percentShare(text) as { share: number } | undefined)?.share ?? (text.trim() === "" ? undefined : check(Number(text))),
+      (percentShare(text) as { share: number } | undefined)?.share ??
+      (text.trim() === "" ? undefined : check(Number(text))),
   };
 }
 

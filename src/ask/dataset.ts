@@ -127,7 +127,11 @@ function caseExpectation(row: Record<string, unknown>, file: string, line: numbe
   const regex = field(row, "expect_regex", file, line);
   if (regex !== undefined) {
     if (SETTINGS.expectRegex.check(regex) === undefined)
-      throw lineError(file, line, invalidValue(SETTINGS.expectRegex.expected, "expect_regex", shownValue(regex)));
+      throw lineError(
+        file,
+        line,
+        invalidValue(SETTINGS.expectRegex.expected, "expect_regex", shownValue(regex)),
+      );
     expectation.regex = regex;
   }
   const number = row.expect_number;
@@ -145,7 +149,11 @@ function caseExpectation(row: Record<string, unknown>, file: string, line: numbe
       );
     if (typeof number === "string" && row.tolerance !== undefined) {
       if (typeof tolerance !== "number" || !(tolerance >= 0))
-        throw lineError(file, line, invalidValue("a number of at least 0", "tolerance", shownValue(tolerance)));
+        throw lineError(
+          file,
+          line,
+          invalidValue("a number of at least 0", "tolerance", shownValue(tolerance)),
+        );
       parsed.tolerance = tolerance;
     }
     expectation.number = parsed;
@@ -175,7 +183,8 @@ export function parseDataset(text: string, file: string, defaultPrompt?: string)
     const expect = caseExpectation(record, file, line);
     cases.push({ line, image, prompt, ...(hasExpectation(expect) && { expect }) });
   }
-  if (cases.length === 0) throw new ImgencError("empty", "the dataset holds no cases", { input: file });
+  if (cases.length === 0)
+    throw new ImgencError("empty", "the dataset holds no cases", { input: file });
   return cases;
 }
 
@@ -190,7 +199,11 @@ function caseRank(c: CaseReport): number {
   return c.status === "error" ? 1 : c.status === "failed" ? 2 : 3;
 }
 
-function accuracyOf(variant: VariantName, index: number, cases: readonly CaseReport[]): VariantAccuracy {
+function accuracyOf(
+  variant: VariantName,
+  index: number,
+  cases: readonly CaseReport[],
+): VariantAccuracy {
   let correct = 0;
   let judged = 0;
   let errors = 0;
@@ -261,10 +274,14 @@ export async function askDataset(file: string, options: AskDatasetOptions): Prom
     text = await readFile(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ImgencError(code === "ENOENT" ? "not-found" : "unreadable", code === "ENOENT" ? "no such file" : "cannot read the dataset", {
-      input: file,
-      cause: error,
-    });
+    throw new ImgencError(
+      code === "ENOENT" ? "not-found" : "unreadable",
+      code === "ENOENT" ? "no such file" : "cannot read the dataset",
+      {
+        input: file,
+        cause: error,
+      },
+    );
   }
   const cases = parseDataset(text, file, options.prompt);
   for (const c of cases) validateExpectation(c.expect, `line ${c.line}: `);
@@ -282,7 +299,12 @@ export async function askDataset(file: string, options: AskDatasetOptions): Prom
         };
         let report: CaseReport;
         try {
-          const { source, variants } = await askImage(imageSpec(c.image, file), c.prompt, c.expect, context);
+          const { source, variants } = await askImage(
+            imageSpec(c.image, file),
+            c.prompt,
+            c.expect,
+            context,
+          );
           const status = variants.some((v) => v.status === "error")
             ? "error"
             : variants.every((v) => v.status === "passed")
@@ -322,8 +344,7 @@ export async function askDataset(file: string, options: AskDatasetOptions): Prom
     durationMs: Math.round(performance.now() - started),
   };
   const passed =
-    totals.errors === 0 &&
-    (gates.length > 0 ? gates.every((g) => g.passed) : totals.failed === 0);
+    totals.errors === 0 && (gates.length > 0 ? gates.every((g) => g.passed) : totals.failed === 0);
   return {
     settings: context.settings,
     dataset: redactSpec(file),

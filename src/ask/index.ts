@@ -46,7 +46,7 @@ export interface AskOptions extends AskRequestOptions {
 }
 
 /** The settings every ask validates against the table. */
-export const ASK_SETTINGS = [
+const ASK_SETTINGS = [
   ...SOURCE_SETTINGS,
   "endpoint",
   "api",

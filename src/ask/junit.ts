@@ -47,7 +47,8 @@ export function askJunitXml(report: DatasetReport): string {
   const failures =
     report.cases.reduce(
       (n, c) =>
-        n + (c.error ? report.variants.length : c.variants.filter((v) => v.status !== "passed").length),
+        n +
+        (c.error ? report.variants.length : c.variants.filter((v) => v.status !== "passed").length),
       0,
     ) + report.gates.filter((g) => !g.passed).length;
   const gates = report.gates

@@ -190,7 +190,10 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     "expectRegex",
     "expectNumber",
   ])
-    .option("--dataset <cases.jsonl>", 'ask every case of a JSON Lines file: {"image", "prompt", "expect"?, ...}')
+    .option(
+      "--dataset <cases.jsonl>",
+      'ask every case of a JSON Lines file: {"image", "prompt", "expect"?, ...}',
+    )
     .option("--json", "print one JSON document on stdout")
     .option("--jsonl", "with --dataset: print one JSON line per case as it finishes")
     .option("--junit <file>", "with --dataset: write JUnit XML, one testcase per case and variant");

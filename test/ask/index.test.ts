@@ -57,11 +57,10 @@ describe("ask against an OCR model", { skip }, () => {
     assert.equal(report.passed, false);
     assert.equal(report.agree, false);
     assert.ok((byName.pillow?.similarity ?? 1) < 1);
-    assert.deepEqual(byName.original?.runs[0]?.usage && Object.keys(byName.original.runs[0].usage), [
-      "prompt_tokens",
-      "completion_tokens",
-      "total_tokens",
-    ]);
+    assert.deepEqual(
+      byName.original?.runs[0]?.usage && Object.keys(byName.original.runs[0].usage),
+      ["prompt_tokens", "completion_tokens", "total_tokens"],
+    );
     assert.equal(report.settings.temperature, 0);
     assert.equal(report.settings.seed, 0);
     assert.equal(report.settings.keySent, true);
@@ -138,7 +137,10 @@ describe("ask against an OCR model", { skip }, () => {
     assert.ok(received.every((r) => r.texts.includes("Read the image.")));
     assert.equal(report.variants[0]?.answers[0]?.answer, TEXT);
     assert.equal(report.agree, false);
-    assert.match(report.variants[1]?.payload.notes[0] ?? "", /prefix "data:image;base64," is not sent/);
+    assert.match(
+      report.variants[1]?.payload.notes[0] ?? "",
+      /prefix "data:image;base64," is not sent/,
+    );
     assert.deepEqual(Object.keys(report.variants[0]?.runs[0]?.usage ?? {}), [
       "input_tokens",
       "output_tokens",

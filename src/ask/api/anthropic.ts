@@ -18,7 +18,7 @@ type MediaType = "image/jpeg" | "image/png" | "image/gif" | "image/webp";
  * The SDK posts to `<base>/v1/messages`: an endpoint written with its /v1 (as the OpenAI API
  * wants it) loses it here, so one --endpoint serves both APIs.
  */
-export function anthropicBase(endpoint: string): string {
+function anthropicBase(endpoint: string): string {
   return endpoint.replace(/\/v1\/?$/, "");
 }
 

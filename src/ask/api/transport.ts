@@ -3,10 +3,10 @@ import type { AskFailure, Usage } from "../types.js";
 import { ChatError, type ChatRequest } from "./types.js";
 
 /** The largest response body read; a bigger answer is a failure, not a memory spike. */
-export const MAX_RESPONSE_BYTES = 4 * 1024 ** 2;
+const MAX_RESPONSE_BYTES = 4 * 1024 ** 2;
 
 /** The longest Retry-After honoured; a server asking for more gets a failure at once. */
-export const MAX_RETRY_AFTER_MS = 60_000;
+const MAX_RETRY_AFTER_MS = 60_000;
 
 /** What one request's HTTP exchanges came to. */
 export interface Exchange {
@@ -97,7 +97,7 @@ export function boundedFetch(exchange: Exchange, timeoutMs: number): typeof fetc
 }
 
 /** A server's words, safe to show: the key and URL secrets masked, one line, at most 200 chars. */
-export function serverWords(text: string, key: string | undefined): string {
+function serverWords(text: string, key: string | undefined): string {
   let out = text;
   if (key !== undefined && key !== "") out = out.split(key).join("***");
   out = redactText(out).replace(/\s+/g, " ").trim();

@@ -1,9 +1,9 @@
 import { Chalk } from "chalk";
 import type { Command } from "commander";
+import { defaultCacheDir } from "../../ask/cache.js";
 import { type AskDatasetOptions, askDataset, type CaseReport } from "../../ask/dataset.js";
 import { type AskRequestOptions, ask, defaultKeyEnv } from "../../ask/index.js";
 import { askJunitXml } from "../../ask/junit.js";
-import { defaultCacheDir } from "../../ask/cache.js";
 import type { Expectation } from "../../ask/types.js";
 import { ImgencError } from "../../errors.js";
 import { formatAsk, formatDataset } from "../format/ask.js";
@@ -57,7 +57,11 @@ function requestOptions(values: SettingValues, io: Io): AskRequestOptions {
   };
 }
 
-export async function runAsk(source: string | undefined, command: Command, io: Io): Promise<number> {
+export async function runAsk(
+  source: string | undefined,
+  command: Command,
+  io: Io,
+): Promise<number> {
   const flags = command.opts<Flags>();
   const { values } = settingValues(command);
   if (flags.dataset !== undefined) return runDataset(flags.dataset, source, values, flags, io);
@@ -101,7 +105,9 @@ async function runDataset(
     (key) => values[key] !== undefined,
   );
   if (given.length > 0)
-    throw usage("with --dataset, expectations come from each case (expect, expect_regex, expect_number)");
+    throw usage(
+      "with --dataset, expectations come from each case (expect, expect_regex, expect_number)",
+    );
   const outputs = flags.junit !== undefined ? [{ option: "--junit", path: flags.junit }] : [];
   assertDistinctOutputs(outputs);
   checkOutputs(outputs, localInputs([dataset]));

@@ -26,7 +26,7 @@ function align(rows: string[][], right: readonly number[] = []): string[] {
 }
 
 /** An answer on one line: escaped, and cut to `max` characters. */
-export function shortAnswer(answer: string, max = ANSWER_CHARS): string {
+function shortAnswer(answer: string, max = ANSWER_CHARS): string {
   const line = termSafe(answer.replace(/\s+/g, " ").trim());
   if (line === "") return "(empty)";
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
@@ -61,9 +61,7 @@ function expectationText(e: Expectation | null): string | undefined {
   if (e.text !== undefined) parts.push(`contains "${termSafe(e.text)}"`);
   if (e.regex !== undefined) parts.push(`matches ${termSafe(e.regex)}`);
   if (e.number !== undefined)
-    parts.push(
-      `holds ${e.number.value}${e.number.tolerance > 0 ? `±${e.number.tolerance}` : ""}`,
-    );
+    parts.push(`holds ${e.number.value}${e.number.tolerance > 0 ? `±${e.number.tolerance}` : ""}`);
   return parts.join(", ");
 }
 
@@ -72,15 +70,17 @@ function varianceLines(variants: readonly VariantReport[], c: ChalkInstance): st
   const lines: string[] = [];
   for (const v of variants) {
     if (v.answers.length < 2) continue;
-    lines.push(c.dim(`${v.variant}: ${v.answers.length} different answers in ${v.runs.length} runs`));
-    for (const a of v.answers) lines.push(`  ${String(a.count).padStart(3)}x "${shortAnswer(a.answer, 100)}"`);
+    lines.push(
+      c.dim(`${v.variant}: ${v.answers.length} different answers in ${v.runs.length} runs`),
+    );
+    for (const a of v.answers)
+      lines.push(`  ${String(a.count).padStart(3)}x "${shortAnswer(a.answer, 100)}"`);
   }
   return lines;
 }
 
 function settingsLine(s: AskReport["settings"]): string {
-  const decoding =
-    s.api === "anthropic" ? "" : `, temperature ${s.temperature}, seed ${s.seed}`;
+  const decoding = s.api === "anthropic" ? "" : `, temperature ${s.temperature}, seed ${s.seed}`;
   return `${s.api} ${termSafe(s.endpoint)}, model ${termSafe(s.model)}${decoding}, ${s.runs} run${s.runs === 1 ? "" : "s"} per variant`;
 }
 
@@ -109,7 +109,11 @@ export function formatAsk(report: AskReport, c: ChalkInstance): string {
   const failed = report.variants.filter((v) => v.status !== "passed").map((v) => v.variant);
   if (report.passed) {
     lines.push(
-      c.green(expectation ? "passed: every answer meets the expectation" : "passed: every variant gives the same answer"),
+      c.green(
+        expectation
+          ? "passed: every answer meets the expectation"
+          : "passed: every variant gives the same answer",
+      ),
     );
   } else {
     lines.push(
@@ -123,7 +127,11 @@ export function formatAsk(report: AskReport, c: ChalkInstance): string {
 
 function caseRow(r: CaseReport, c: ChalkInstance): string[] {
   const mark =
-    r.status === "passed" ? c.green("pass") : r.status === "failed" ? c.red("FAIL") : c.red("ERROR");
+    r.status === "passed"
+      ? c.green("pass")
+      : r.status === "failed"
+        ? c.red("FAIL")
+        : c.red("ERROR");
   const image = termSafe(r.image);
   if (r.error) return [mark, image, c.red(termSafe(`${r.error.code}: ${r.error.message}`))];
   const cells = r.variants.map((v) => {
@@ -144,7 +152,10 @@ export function formatDataset(report: DatasetReport, c: ChalkInstance): string {
   const lines = [c.dim(settingsLine(report.settings)), ""];
   const shown = report.cases.filter((r) => r.status !== "passed" || !r.agree);
   if (shown.length > 0) {
-    const table = align([["", "image", "", ...report.variants], ...shown.map((r) => caseRow(r, c))]);
+    const table = align([
+      ["", "image", "", ...report.variants],
+      ...shown.map((r) => caseRow(r, c)),
+    ]);
     lines.push(c.dim(table[0] ?? ""), ...table.slice(1));
     const hidden = report.cases.length - shown.length;
     if (hidden > 0) lines.push(c.dim(`(${hidden} more passed, all variants agreeing)`));
@@ -178,10 +189,12 @@ export function formatDataset(report: DatasetReport, c: ChalkInstance): string {
   const t = report.totals;
   const time = `${(t.durationMs / 1000).toFixed(1)} s`;
   const asked = `${t.asked} asked, ${t.cached} from the cache`;
+  const counts = `${t.failed} failed, ${t.errors} errors, ${t.disagreements} with differing answers; ${asked}`;
+  const gated = report.gates.length > 0;
   lines.push(
     report.passed
-      ? c.green(`passed: ${t.cases} cases`) + ` (${t.disagreements} with differing answers; ${asked}) in ${time}`
-      : `${c.red(`failed: ${t.failed} failed, ${t.errors} errors of ${t.cases} cases`)} (${t.disagreements} with differing answers; ${asked}) in ${time}`,
+      ? `${c.green(gated ? `passed the gates: ${t.cases} cases` : `passed: ${t.cases} cases`)} (${counts}) in ${time}`
+      : `${c.red(gated && t.errors === 0 ? `failed the gates: ${t.cases} cases` : `failed: ${t.failed + t.errors} of ${t.cases} cases`)} (${counts}) in ${time}`,
   );
   return `${lines.join("\n")}\n`;
 }
