@@ -252,6 +252,25 @@ describe("the OCR model over Anthropic Messages", () => {
     assert.ok(second?.images[0]?.bytes.equals(jpeg));
   });
 
+  test("a url source is fetched from 127.0.0.1 and read", { skip }, async () => {
+    const sent = png("invoice-black-on-white.png");
+    const images = createServer((_req, res) => res.end(sent)).listen(0, "127.0.0.1");
+    await once(images, "listening");
+    const url = `http://127.0.0.1:${(images.address() as AddressInfo).port}/invoice.png`;
+    try {
+      const answer = await client.messages.create({
+        model: "tesseract",
+        max_tokens: 64,
+        messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url } }] }],
+      });
+      assert.deepEqual(answer.content, [{ type: "text", text: INVOICE }]);
+      assert.deepEqual(server.fetched, [url]);
+      assert.ok(server.requests.at(-1)?.images[0]?.bytes.equals(sent));
+    } finally {
+      images.close();
+    }
+  });
+
   test("typed errors: 401, 404, 400 (media type that does not match the bytes)", async () => {
     const other = new Anthropic({ baseURL: server.url, apiKey: "sk-ant-wrong", maxRetries: 0 });
     const auth = await anthropicAsk(other, Buffer.alloc(4), "image/png").catch((e: unknown) => e);
