@@ -64,7 +64,7 @@ describe("imgenc ask", { skip: skipUnlessTesseract() }, () => {
       "-p",
       "What does it say?",
       "--client",
-      "original,pillow,opencv",
+      "original,pillow,vllm",
       "--json",
     ]);
     assert.equal(r.code, 0, r.stderr);
@@ -79,7 +79,7 @@ describe("imgenc ask", { skip: skipUnlessTesseract() }, () => {
       [
         ["original", TEXT],
         ["pillow", TEXT],
-        ["opencv", TEXT],
+        ["vllm", TEXT],
       ],
     );
     assert.equal(doc.settings.apiKeyEnv, "OPENAI_API_KEY");
