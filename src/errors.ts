@@ -22,7 +22,11 @@ export type ErrorCode =
   | "client-unsupported"
   | "cannot-fit"
   | "config"
-  | "output";
+  | "output"
+  | "unauthorized"
+  | "model-not-found"
+  | "rate-limited"
+  | "bad-response";
 
 export class ImgencError extends Error {
   override readonly name = "ImgencError";

@@ -1,4 +1,15 @@
 export {
+  type AccuracyGate,
+  type AskDatasetOptions,
+  askDataset,
+  type CaseReport,
+  type DatasetReport,
+  type DatasetTotals,
+  type VariantAccuracy,
+} from "./ask/dataset.js";
+export { type AskOptions, type AskRequestOptions, ask } from "./ask/index.js";
+export * from "./ask/types.js";
+export {
   type CheckConfig,
   type CheckSettings,
   loadConfig,

@@ -1,3 +1,4 @@
+import { VARIANT_NAMES, type VariantName } from "./ask/types.js";
 import type { Shard } from "./check/discover.js";
 import { WORKER_BASE_BYTES, WORKER_BYTES_PER_PIXEL } from "./check/run.js";
 import { CLIENT_NAMES, type ClientName } from "./client/types.js";
@@ -13,7 +14,7 @@ import { SERVER_NAMES } from "./server/types.js";
  * config is validated by it, and the core takes its defaults from it.
  */
 
-export type CommandName = "compare" | "encode" | "inspect" | "check";
+export type CommandName = "compare" | "encode" | "inspect" | "check" | "ask";
 
 export interface Setting<T> {
   /** The library option, as the core's options spell it (`quality`, `timeoutMs`). */
@@ -239,6 +240,127 @@ function timeout() {
   };
 }
 
+/** Any text that is not empty: a prompt, a model name, an expected answer. */
+function someText(what: string) {
+  const check = (value: unknown) =>
+    typeof value === "string" && value.trim() !== "" ? value : undefined;
+  return { expected: what, check, fromText: check };
+}
+
+/** An http(s) URL: a model endpoint. */
+function httpUrl() {
+  const check = (value: unknown) => {
+    if (typeof value !== "string" || !/^https?:\/\//i.test(value)) return undefined;
+    try {
+      new URL(value);
+      return value;
+    } catch {
+      return undefined;
+    }
+  };
+  return { expected: "an http(s) URL such as http://127.0.0.1:8000/v1", check, fromText: check };
+}
+
+/** The payload variants: "original" and client paths, without repeats. */
+function variantList() {
+  const names: readonly string[] = VARIANT_NAMES;
+  const check = (value: unknown): VariantName[] | undefined => {
+    const list: unknown = typeof value === "string" ? [value] : value;
+    if (!Array.isArray(list) || list.length === 0) return undefined;
+    if (!list.every((n) => typeof n === "string" && names.includes(n))) return undefined;
+    if (new Set(list).size !== list.length) return undefined;
+    return list as VariantName[];
+  };
+  return {
+    expected: `${choiceWords(VARIANT_NAMES)}, or a list of them without repeats`,
+    textExpected: `payload variants separated by commas, without repeats, each ${choiceWords(VARIANT_NAMES)}`,
+    check,
+    fromText: (text: string) => check(text.split(",").map((name) => name.trim())),
+  };
+}
+
+/** A number expected in an answer, and how far from it a number may be. */
+interface ExpectedNumber {
+  value: number;
+  tolerance: number;
+}
+
+/** "48213", "1204.5±0.01", "1204.5+-0.01", "1204.5 +/- 0.01". */
+function expectedNumber() {
+  const check = (value: unknown): ExpectedNumber | undefined => {
+    if (typeof value !== "object" || value === null) return undefined;
+    const { value: n, tolerance: t } = value as Partial<ExpectedNumber>;
+    return typeof n === "number" &&
+      Number.isFinite(n) &&
+      typeof t === "number" &&
+      Number.isFinite(t) &&
+      t >= 0
+      ? { value: n, tolerance: t }
+      : undefined;
+  };
+  return {
+    expected: "a number and a tolerance of at least 0, such as { value: 1204.5, tolerance: 0.01 }",
+    textExpected: "a number, optionally with a tolerance, such as 48213 or 1204.5±0.01",
+    check,
+    fromText: (text: string) => {
+      const match =
+        /^\s*([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*(?:(?:±|\+-|\+\/-)\s*(\d+(?:\.\d+)?))?\s*$/i.exec(
+          text,
+        );
+      if (!match) return undefined;
+      return check({ value: Number(match[1]), tolerance: Number(match[2] ?? 0) });
+    },
+  };
+}
+
+/** A JavaScript regular expression: "48\\d{3}" or "/invoice\\s+48213/i". */
+function regularExpression() {
+  const check = (value: unknown) => {
+    if (typeof value !== "string" || value === "") return undefined;
+    try {
+      toRegExp(value);
+      return value;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    expected: "a JavaScript regular expression, such as 48\\d{3} or /total\\s+1204/i",
+    check,
+    fromText: check,
+  };
+}
+
+/** "pattern" (Unicode mode) or "/pattern/flags". */
+export function toRegExp(text: string): RegExp {
+  const literal = /^\/(.*)\/([dgimsuy]*)$/s.exec(text);
+  if (literal) {
+    const flags = literal[2] ?? "";
+    return new RegExp(literal[1] ?? "", flags.includes("u") ? flags : `${flags}u`);
+  }
+  return new RegExp(text, "u");
+}
+
+/** A share 0-1, written as 0.9 or 90%. */
+function shareOrPercent() {
+  const check = inRange({ min: 0, max: 1 });
+  return {
+    expected: "a number from 0 to 1",
+    textExpected: "a share from 0 to 1 or a percentage from 0% to 100%, such as 0.9 or 90%",
+    check,
+    fromText: (text: string) =>
+      (percentShare(text) as { share: number } | undefined)?.share ??
+      (text.trim() === "" ? undefined : check(Number(text))),
+  };
+}
+
+/** The name of an environment variable. */
+function envName() {
+  const check = (value: unknown) =>
+    typeof value === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value) ? value : undefined;
+  return { expected: "an environment variable name such as MY_API_KEY", check, fromText: check };
+}
+
 const PIXEL_COUNT: NumberRule = { min: 1, max: 2 ** 40, integer: true };
 
 export const SETTINGS = {
@@ -361,8 +483,11 @@ export const SETTINGS = {
   timeoutMs: {
     name: "timeoutMs",
     flags: "--timeout <seconds>",
-    commands: ["compare", "encode", "inspect", "check"],
+    commands: ["compare", "encode", "inspect", "check", "ask"],
     help: "deadline for a URL (connect, headers and body), stdin or a pipe to deliver all its data",
+    helpFor: {
+      ask: "deadline for each model request (connect, headers and the whole answer) and for reading the source; raise it for slow local models",
+    },
     default: 30_000,
     defaultText: "30",
     ...timeout(),
@@ -370,15 +495,18 @@ export const SETTINGS = {
   retries: {
     name: "retries",
     flags: "--retries <count>",
-    commands: ["compare", "encode", "inspect", "check"],
+    commands: ["compare", "encode", "inspect", "check", "ask"],
     help: "retries for transient URL failures (reset, 502, 503, 504), with backoff",
+    helpFor: {
+      ask: "retries of a model request after a connection failure, timeout, 408, 409, 429 or 5xx, with backoff; a Retry-After up to 60 s is honoured",
+    },
     default: 2,
     ...numberIn({ min: 0, max: 10, integer: true }),
   },
   maxInputBytes: {
     name: "maxInputBytes",
     flags: "--max-input-bytes <size>",
-    commands: ["compare", "encode", "inspect", "check"],
+    commands: ["compare", "encode", "inspect", "check", "ask"],
     help: "largest source accepted (e.g. 50MB, 512k)",
     default: 50 * 1024 ** 2,
     ...byteSize(),
@@ -386,7 +514,7 @@ export const SETTINGS = {
   maxInputPixels: {
     name: "maxInputPixels",
     flags: "--max-input-pixels <count>",
-    commands: ["compare", "encode", "inspect", "check"],
+    commands: ["compare", "encode", "inspect", "check", "ask"],
     help: "largest image accepted, in pixels, checked before decoding",
     default: 100_000_000,
     ...numberIn(PIXEL_COUNT),
@@ -434,6 +562,140 @@ export const SETTINGS = {
     commands: ["encode"],
     help: "print, as a PNG data URI, exactly what that model's preprocessing makes of the image",
     ...oneOf(MODELS),
+  },
+  endpoint: {
+    name: "endpoint",
+    flags: "--endpoint <url>",
+    commands: ["ask"],
+    help: "the model server's API base URL, e.g. http://127.0.0.1:8000/v1 (vLLM), http://127.0.0.1:11434/v1 (Ollama)",
+    ...httpUrl(),
+  },
+  api: {
+    name: "api",
+    flags: "--api <api>",
+    commands: ["ask"],
+    help: "the wire protocol: OpenAI chat completions (vLLM, Ollama, llama.cpp, LM Studio, OpenAI) or Anthropic Messages",
+    default: "openai" as const,
+    ...oneOf(["openai", "anthropic"]),
+  },
+  askModel: {
+    name: "model",
+    flags: "-m, --model <name>",
+    commands: ["ask"],
+    help: "the model name the endpoint serves",
+    ...someText("a model name"),
+  },
+  prompt: {
+    name: "prompt",
+    flags: "-p, --prompt <text>",
+    commands: ["ask"],
+    help: "the question asked about the image (with --dataset: for cases without a prompt)",
+    ...someText("a prompt that is not empty"),
+  },
+  system: {
+    name: "system",
+    flags: "--system <text>",
+    commands: ["ask"],
+    help: "a system prompt",
+    ...someText("a system prompt that is not empty"),
+  },
+  apiKeyEnv: {
+    name: "apiKeyEnv",
+    flags: "--api-key-env <name>",
+    commands: ["ask"],
+    help: "the environment variable holding the API key, instead of OPENAI_API_KEY (--api openai) or ANTHROPIC_API_KEY (--api anthropic); when it is unset, no key is sent",
+    ...envName(),
+  },
+  variants: {
+    name: "variants",
+    flags: "--client <variants>",
+    commands: ["ask"],
+    help: `payload variants to ask with: original (the source bytes, or an http(s) source's URL) and client paths (${CLIENT_NAMES.join(", ")})`,
+    default: ["original", "pillow"] as VariantName[],
+    defaultText: "original,pillow",
+    ...variantList(),
+  },
+  runs: {
+    name: "runs",
+    flags: "--runs <count>",
+    commands: ["ask"],
+    help: "ask each variant this many times, to see how much the answers vary on their own",
+    default: 1,
+    ...numberIn({ min: 1, max: 100, integer: true }),
+  },
+  maxTokens: {
+    name: "maxTokens",
+    flags: "--max-tokens <count>",
+    commands: ["ask"],
+    help: "longest answer, in tokens",
+    default: 512,
+    ...numberIn({ min: 1, max: 1_000_000, integer: true }),
+  },
+  temperature: {
+    name: "temperature",
+    flags: "--temperature <0-2>",
+    commands: ["ask"],
+    help: "sampling temperature (OpenAI API; the current Anthropic Messages API takes none)",
+    default: 0,
+    ...numberIn({ min: 0, max: 2 }),
+  },
+  seed: {
+    name: "seed",
+    flags: "--seed <n>",
+    commands: ["ask"],
+    help: "sampling seed (OpenAI API; the Anthropic Messages API has none)",
+    default: 0,
+    ...numberIn({ min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }),
+  },
+  concurrency: {
+    name: "concurrency",
+    flags: "--concurrency <count>",
+    commands: ["ask"],
+    help: "model requests in flight at once",
+    default: 4,
+    ...numberIn({ min: 1, max: 256, integer: true }),
+  },
+  expect: {
+    name: "expect",
+    flags: "--expect <text>",
+    commands: ["ask"],
+    help: "pass when every answer contains this text (case, spacing and Unicode forms ignored)",
+    ...someText("an expected text that is not empty"),
+  },
+  expectRegex: {
+    name: "expectRegex",
+    flags: "--expect-regex <re>",
+    commands: ["ask"],
+    help: "pass when every answer matches this regular expression (/re/flags for flags)",
+    ...regularExpression(),
+  },
+  expectNumber: {
+    name: "expectNumber",
+    flags: "--expect-number <n[±tol]>",
+    commands: ["ask"],
+    help: "pass when every answer holds a number within the tolerance of n (1204.5±0.01)",
+    ...expectedNumber(),
+  },
+  minAccuracy: {
+    name: "minAccuracy",
+    flags: "--min-accuracy <share|N%>",
+    commands: ["ask"],
+    help: "dataset gate: fail when a variant's accuracy is below this",
+    ...shareOrPercent(),
+  },
+  maxAccuracyDrop: {
+    name: "maxAccuracyDrop",
+    flags: "--max-accuracy-drop <points>",
+    commands: ["ask"],
+    help: "dataset gate: fail when a variant's accuracy is more than this many percentage points below the first variant's",
+    ...numberIn({ min: 0, max: 100, unit: "percentage points" }),
+  },
+  cacheDir: {
+    name: "cacheDir",
+    flags: "--cache-dir <dir>",
+    commands: ["ask"],
+    help: "where answers are kept, so a rerun asks only what it has not asked (never keys); --dataset uses $XDG_CACHE_HOME/imgenc/ask or ~/.cache/imgenc/ask unless told",
+    ...someText("a folder path"),
   },
 } as const satisfies Record<string, Setting<unknown>>;
 

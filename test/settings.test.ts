@@ -167,6 +167,7 @@ describe("the settings table", () => {
       }
     }
     assert.deepEqual(commands.map((c) => c.name()).sort(), [
+      "ask",
       "check",
       "compare",
       "encode",
@@ -196,7 +197,17 @@ describe("the settings table", () => {
   });
 
   test("an invalid command-line value names the flag in the one voice", () => {
-    for (const key of KEYS) {
+    // Free text (a prompt, a model name, a pattern) takes "%bad%" as it is.
+    const freeText = KEYS.filter((key) => setting(key).fromText("%bad%") !== undefined);
+    assert.deepEqual(freeText, [
+      "askModel",
+      "prompt",
+      "system",
+      "expect",
+      "expectRegex",
+      "cacheDir",
+    ]);
+    for (const key of KEYS.filter((k) => !freeText.includes(k))) {
       const s = setting(key);
       assert.throws(
         () => parseArgument(s)("%bad%"),

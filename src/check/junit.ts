@@ -11,7 +11,7 @@ function isForbidden(code: number): boolean {
  * turns a raw tab, newline or CR in an attribute into a space, and a raw CR anywhere into a
  * newline; character references survive both, so messages keep their line breaks.
  */
-function escapeXml(text: string, attribute = false): string {
+export function escapeXml(text: string, attribute = false): string {
   let out = "";
   for (const char of text) {
     const code = char.charCodeAt(0);

@@ -160,5 +160,53 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     setExitCode(await runCheckCommand(paths, command, io));
   });
 
+  const askCommand = program
+    .command("ask")
+    .summary("ask a model the same question with each payload variant and compare the answers")
+    .description(
+      "Send one question about <source> to a model endpoint (OpenAI chat completions or " +
+        "Anthropic Messages) once per payload variant: the original bytes (for an http(s) source, " +
+        "its URL, which the server fetches) and each client path's exact payload. Exit 0 when " +
+        "every answer meets the expectation (or, without one, every variant answers the same), 1 " +
+        "when one does not or a request failed, 2 when the endpoint refuses every request. With " +
+        "--dataset, every case of a JSON Lines file, with accuracy per variant. The API key is " +
+        "read from the environment and never printed.",
+    )
+    .argument("[source]", "image path, URL, data: URI or -");
+  addSettings(askCommand, "ask", [
+    "endpoint",
+    "askModel",
+    "prompt",
+    "api",
+    "apiKeyEnv",
+    "variants",
+    "system",
+    "maxTokens",
+    "temperature",
+    "seed",
+    "runs",
+    "concurrency",
+    "expect",
+    "expectRegex",
+    "expectNumber",
+  ])
+    .option(
+      "--dataset <cases.jsonl>",
+      'ask every case of a JSON Lines file: {"image", "prompt", "expect"?, ...}',
+    )
+    .option("--json", "print one JSON document on stdout")
+    .option("--jsonl", "with --dataset: print one JSON line per case as it finishes")
+    .option("--junit <file>", "with --dataset: write JUnit XML, one testcase per case and variant");
+  addSettings(askCommand, "ask", ["minAccuracy", "maxAccuracyDrop", "cacheDir"]).option(
+    "--no-cache",
+    "with --dataset: ask everything again, and keep nothing",
+  );
+  addSourceOptions(askCommand, "ask").action(
+    async (source: string | undefined, _opts, command: Command) => {
+      const { runAsk } = await import("./commands/ask.js");
+      setExitCode(await runAsk(source, command, io));
+    },
+  );
+
   return program;
 }

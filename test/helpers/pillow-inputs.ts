@@ -14,6 +14,17 @@ export interface NamedInput {
   make: () => Promise<Buffer>;
 }
 
+/**
+ * The text fixtures of scripts/make-text-fixtures.ts. The compiled llama.cpp and current-torch
+ * goldens (test/golden/llama-cpp, test/golden/torchvision-resize) were made before them and
+ * are built outside this repository, so the checks against those goldens leave them out.
+ */
+export const NEWER_THAN_COMPILED_GOLDENS = new Set([
+  "invoice-black-on-white.png",
+  "invoice-grey-on-grey.png",
+  "invoice-red-on-blue.png",
+]);
+
 /** Every committed fixture. */
 export const FIXTURE_INPUTS: NamedInput[] = readdirSync(FIXTURES)
   .filter((name) => !name.endsWith(".md"))

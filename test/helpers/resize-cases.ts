@@ -1,7 +1,7 @@
 import { dropAlpha } from "../../src/image/channels.js";
 import { decode } from "../../src/image/decode.js";
 import { noise } from "./images.js";
-import { FIXTURE_INPUTS } from "./pillow-inputs.js";
+import { FIXTURE_INPUTS, NEWER_THAN_COMPILED_GOLDENS } from "./pillow-inputs.js";
 import { rng } from "./random.js";
 
 /** One resize of 8-bit interleaved pixels, with the size to resize to. */
@@ -51,6 +51,7 @@ function scales(width: number, height: number): [number, number][] {
 export async function resizeCases(): Promise<ResizeCase[]> {
   const cases: ResizeCase[] = [];
   for (const input of FIXTURE_INPUTS) {
+    if (NEWER_THAN_COMPILED_GOLDENS.has(input.name)) continue;
     const image = await decode(await input.make());
     const pixels = dropAlpha(image.pillowRgba);
     for (const [outWidth, outHeight] of scales(image.width, image.height)) {
