@@ -46,6 +46,8 @@ export interface OcrServerOptions {
   otherwise?: Behaviour;
   /** Wait this long before answering each request. */
   delayMs?: number;
+  /** The port on 127.0.0.1; default a free one. */
+  port?: number;
 }
 
 /** One image of a request, as the server received it. */
@@ -637,7 +639,7 @@ export async function startOcrServer(options: OcrServerOptions = {}): Promise<Oc
       else sendError(res, "openai", new Refusal(500, `internal error: ${error.message}`));
     });
   });
-  server.listen(0, "127.0.0.1");
+  server.listen(options.port ?? 0, "127.0.0.1");
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
