@@ -107,3 +107,13 @@ export function wilsonInterval(successes: number, trials: number): [number, numb
     (z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / (1 + z2 / trials);
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
+
+/** The expectation in words: `contains "48213"`, `matches \d+`, `holds 1204.5±0.01`. */
+export function describeExpectation(e: Expectation): string {
+  const parts: string[] = [];
+  if (e.text !== undefined) parts.push(`contains "${e.text}"`);
+  if (e.regex !== undefined) parts.push(`matches ${e.regex}`);
+  if (e.number !== undefined)
+    parts.push(`holds ${e.number.value}${e.number.tolerance > 0 ? `±${e.number.tolerance}` : ""}`);
+  return parts.join(", ");
+}

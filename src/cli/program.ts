@@ -196,7 +196,11 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     )
     .option("--json", "print one JSON document on stdout")
     .option("--jsonl", "with --dataset: print one JSON line per case as it finishes")
-    .option("--junit <file>", "with --dataset: write JUnit XML, one testcase per case and variant");
+    .option("--junit <file>", "with --dataset: write JUnit XML, one testcase per case and variant")
+    .option(
+      "--report <file.html>",
+      "write a self-contained HTML report: the client paths compared, with the model's answers",
+    );
   addSettings(askCommand, "ask", ["minAccuracy", "maxAccuracyDrop", "cacheDir"]).option(
     "--no-cache",
     "with --dataset: ask everything again, and keep nothing",

@@ -8,7 +8,14 @@ import type { Metrics } from "../metrics/measure.js";
 import type { ModelComparison } from "../models/sees.js";
 import { PREVIEW_JPEG, scaleText } from "./images.js";
 import { PAGE_CSS, PAGE_JS } from "./page-assets.generated.js";
-import type { ReportCrop, ReportEntry, ReportImage, ReportImages, ReportView } from "./types.js";
+import type {
+  ReportAnswers,
+  ReportCrop,
+  ReportEntry,
+  ReportImage,
+  ReportImages,
+  ReportView,
+} from "./types.js";
 
 export interface HtmlReportOptions {
   title: string;
@@ -358,6 +365,26 @@ function modelBlock(model: ModelComparison): string {
   return `<section class="block model"><h3>what ${esc(plan.model)} sees</h3><p>${line}</p><p class="muted small">${esc(plan.note)}</p>${metrics}<p class="summary ${tone}">${esc(model.summary)}</p></section>`;
 }
 
+/** The model's answers per variant: the question the pixels are for. */
+function answersBlock(answers: ReportAnswers): string {
+  const rows = answers.variants
+    .map((v) => {
+      const said = v.answers
+        .map(
+          (a) =>
+            `<q>${esc(a.answer)}</q>${a.count > 1 ? ` <span class="muted">×${a.count}</span>` : ""}`,
+        )
+        .join("<br>");
+      const verdict = v.status === "passed" ? "pass" : v.status === "failed" ? "fail" : "error";
+      const similarity = v.similarity === null ? "—" : v.similarity.toFixed(2);
+      return `<tr><th scope="row">${esc(v.variant)}</th><td class="n">${count(v.bytes)}</td><td>${said || '<span class="muted">(no answer)</span>'}</td><td class="n">${similarity}</td><td>${badge(verdict)}</td></tr>`;
+    })
+    .join("");
+  const expectation =
+    answers.expectation === null ? "the variants compared with each other" : answers.expectation;
+  return `<section class="block answers"><h3>what ${esc(answers.model)} answered</h3><p>${esc(answers.prompt)} <span class="muted">(${esc(expectation)})</span></p><table><thead><tr><th scope="col">variant</th><th scope="col" class="n">bytes</th><th scope="col">answer</th><th scope="col" class="n">similarity</th><th scope="col"></th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
 function entrySection(entry: ReportEntry, id: string): Part[] {
   const verdict = verdictOf(entry);
   const head = `<header><h2><a href="#${id}">${esc(entry.title)}</a></h2>${badge(verdict)}</header>`;
@@ -378,6 +405,7 @@ function entrySection(entry: ReportEntry, id: string): Part[] {
     ? `<section class="block">${metricsTable(report.metrics, "metrics", `difference, ${esc(report.payloads[1].role)} vs ${esc(report.payloads[0].role)}`)}</section>`
     : `<section class="block"><h3>difference</h3><p class="muted">not measured: the payloads differ in size</p></section>`;
   const details = [
+    entry.answers ? answersBlock(entry.answers) : "",
     metrics,
     payloadsBlock(report),
     findingsBlock(report.findings),

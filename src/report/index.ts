@@ -1,7 +1,7 @@
 import type { CheckItem, CheckTotals } from "../check/types.js";
 import { type CompareResult, clientReport } from "../compare.js";
 import { reportImages } from "./images.js";
-import type { ReportEntry } from "./types.js";
+import type { ReportAnswers, ReportEntry } from "./types.js";
 
 export interface ReportPageOptions {
   /** ISO date shown on the page; omit for byte-identical output from the same input. */
@@ -25,17 +25,11 @@ async function render(
   });
 }
 
-/**
- * The HTML report of one comparison, as a stream of chunks. The images are embedded only when
- * `result` came from compare() with `diff` and `pixels` set.
- */
-export async function compareReportPage(
-  result: CompareResult,
-  options: ReportPageOptions = {},
-): Promise<AsyncIterable<string>> {
+/** One entry per client path compared (or one for the comparison), with its images if kept. */
+async function compareEntries(result: CompareResult): Promise<ReportEntry[]> {
   const { report, artifacts } = result;
+  const title = report.sources.map((s) => s.input).join(" vs ");
   if (report.clients !== undefined && report.clients.length > 1) {
-    const title = report.sources.map((s) => s.input).join(" vs ");
     const entries: ReportEntry[] = [];
     for (const [i, comparison] of report.clients.entries()) {
       const made = artifacts.clients?.[i];
@@ -53,22 +47,56 @@ export async function compareReportPage(
         }),
       });
     }
-    return render(entries, `imgenc compare: ${title}, ${entries.length} client paths`, options);
+    return entries;
   }
-  const entry: ReportEntry = {
-    id: "image",
-    title: report.sources.map((s) => s.input).join(" vs "),
-    report,
-    passed: report.passed,
-    ...(artifacts.pixels && {
-      images: await reportImages({
-        payloads: artifacts.payloads,
-        pixels: artifacts.pixels,
-        ...(artifacts.diff && { diff: artifacts.diff }),
+  return [
+    {
+      id: "image",
+      title,
+      report,
+      passed: report.passed,
+      ...(artifacts.pixels && {
+        images: await reportImages({
+          payloads: artifacts.payloads,
+          pixels: artifacts.pixels,
+          ...(artifacts.diff && { diff: artifacts.diff }),
+        }),
       }),
-    }),
-  };
-  return render([entry], `imgenc compare: ${entry.title}`, options);
+    },
+  ];
+}
+
+/**
+ * The HTML report of one comparison, as a stream of chunks. The images are embedded only when
+ * `result` came from compare() with `diff` and `pixels` set.
+ */
+export async function compareReportPage(
+  result: CompareResult,
+  options: ReportPageOptions = {},
+): Promise<AsyncIterable<string>> {
+  const entries = await compareEntries(result);
+  const title = result.report.sources.map((s) => s.input).join(" vs ");
+  return render(
+    entries,
+    entries.length > 1
+      ? `imgenc compare: ${title}, ${entries.length} client paths`
+      : `imgenc compare: ${title}`,
+    options,
+  );
+}
+
+/**
+ * The HTML report of `ask`: the comparison of the client paths it sent, each entry with the
+ * model's answers to every variant.
+ */
+export async function askReportPage(
+  answers: ReportAnswers,
+  result: CompareResult,
+  options: ReportPageOptions = {},
+): Promise<AsyncIterable<string>> {
+  const entries = (await compareEntries(result)).map((entry) => ({ ...entry, answers }));
+  const title = result.report.sources.map((s) => s.input).join(" vs ");
+  return render(entries, `imgenc ask: ${title}`, options);
 }
 
 /** The HTML report of a check run, its items in the order given (check() ranks worst first). */

@@ -58,4 +58,22 @@ export interface ReportEntry {
   passed: boolean;
   /** source = the first payload (lossless), lossy = the second; as they are, or previews. */
   images?: ReportImages;
+  /** `imgenc ask --report`: the model's answers to each payload variant of this image. */
+  answers?: ReportAnswers;
+}
+
+/** What a model answered for each variant, as `ask` judged it. */
+export interface ReportAnswers {
+  model: string;
+  prompt: string;
+  /** The expectation in words ("contains \"48213\""); null when the variants are compared. */
+  expectation: string | null;
+  variants: {
+    variant: string;
+    bytes: number;
+    /** Each distinct answer and how many runs gave it. */
+    answers: { answer: string; count: number }[];
+    status: "passed" | "failed" | "error";
+    similarity: number | null;
+  }[];
 }

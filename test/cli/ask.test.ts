@@ -41,6 +41,47 @@ describe("imgenc ask", { skip: skipUnlessTesseract() }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test("--report: the client paths compared, each with the model's answers", async () => {
+    const page = join(dir, "ask.html");
+    const r = await run([
+      fixture("invoice-grey-on-grey.png"),
+      "-p",
+      "What does it say?",
+      "--expect",
+      "48213",
+      "--client",
+      "original,pillow,gradio",
+      "--report",
+      page,
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    const html = readFileSync(page, "utf8");
+    // One entry per client path sent, each with every variant's answer and verdict.
+    assert.equal(html.match(/<section class="block answers">/g)?.length, 2);
+    assert.match(html, /what tesseract answered/);
+    assert.match(html, /<q>Invoice 48233 total 1204\.40 EUR<\/q>/);
+    assert.match(html, /<q>Invoice 48213 total 1204\.50 EUR<\/q>/);
+    assert.match(html, /contains &quot;48213&quot;/);
+    assert.ok(!html.includes(KEY));
+    const stdin = await runMain(
+      [
+        "ask",
+        "-",
+        "--endpoint",
+        `${server.url}/v1`,
+        "-m",
+        "tesseract",
+        "-p",
+        "x",
+        "--report",
+        page,
+      ],
+      { env, input: readFileSync(fixture("invoice-grey-on-grey.png")) },
+    );
+    assert.equal(stdin.code, 2);
+    assert.match(stdin.stderr, /--report reads the source again/);
+  });
+
   test("the changed numbers: exit 1 with --expect, the table shows which variant", async () => {
     const r = await run([
       fixture("invoice-grey-on-grey.png"),

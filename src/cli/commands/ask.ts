@@ -4,10 +4,11 @@ import { defaultCacheDir } from "../../ask/cache.js";
 import { type AskDatasetOptions, askDataset, type CaseReport } from "../../ask/dataset.js";
 import { type AskRequestOptions, ask, defaultKeyEnv } from "../../ask/index.js";
 import { askJunitXml } from "../../ask/junit.js";
+import { askReport } from "../../ask/report.js";
 import type { Expectation } from "../../ask/types.js";
 import { ImgencError } from "../../errors.js";
 import { formatAsk, formatDataset } from "../format/ask.js";
-import { colorLevel, type Io, write } from "../io.js";
+import { colorLevel, type Io, stdinFile, write } from "../io.js";
 import { type SettingValues, settingValues } from "../options.js";
 import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
 import { localInputs, printThenReport, sourceOptions, writeOutputs } from "./shared.js";
@@ -15,6 +16,7 @@ import { localInputs, printThenReport, sourceOptions, writeOutputs } from "./sha
 interface Flags {
   dataset?: string;
   json?: boolean;
+  report?: string;
   jsonl?: boolean;
   junit?: string;
   cache: boolean;
@@ -75,6 +77,17 @@ export async function runAsk(
     if (given !== undefined && given !== false) throw usage(`${name} applies to --dataset`);
   }
   if (values.prompt === undefined) throw usage("ask needs --prompt <text>");
+  const reportPath = flags.report;
+  const inputs = localInputs([source]);
+  if (reportPath !== undefined) {
+    // The report compares the client paths on the source, read a second time.
+    if (source === "-") throw usage("--report reads the source again: give a file or URL, not -");
+    checkOutputs(
+      [{ option: "--report", path: reportPath }],
+      inputs,
+      source === "-" ? stdinFile(io.stdin) : undefined,
+    );
+  }
   const expect = expectationOf(values);
   const cache = values.cacheDir !== undefined && flags.cache ? { cache: values.cacheDir } : {};
   const { report } = await ask(source, {
@@ -83,13 +96,32 @@ export async function runAsk(
     prompt: values.prompt,
     ...(expect !== undefined && { expect }),
   });
-  if (flags.json) {
-    await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`);
-  } else {
-    const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
-    await write(io.stdout, formatAsk(report, chalk));
-  }
-  return report.passed ? 0 : 1;
+  const failures = await writeOutputs([
+    reportPath !== undefined
+      ? async () =>
+          writeFileAtomic(
+            reportPath,
+            await askReport(source, report, {
+              ...sourceOptions(values, io),
+              generatedAt: new Date().toISOString(),
+            }),
+            inputs,
+          )
+      : undefined,
+  ]);
+  return printThenReport(
+    io,
+    failures,
+    async () => {
+      if (flags.json) {
+        await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`);
+      } else {
+        const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
+        await write(io.stdout, formatAsk(report, chalk));
+      }
+    },
+    report.passed ? 0 : 1,
+  );
 }
 
 async function runDataset(

@@ -1,6 +1,7 @@
 import { stripVTControlCharacters as plain } from "node:util";
 import type { ChalkInstance } from "chalk";
 import type { CaseReport, DatasetReport } from "../../ask/dataset.js";
+import { describeExpectation } from "../../ask/judge.js";
 import type { AskReport, Expectation, VariantReport } from "../../ask/types.js";
 import { bytes, percent } from "../../format/numbers.js";
 import { termSafe } from "./terminal.js";
@@ -56,13 +57,7 @@ function verdictCell(v: VariantReport, expectation: boolean, c: ChalkInstance): 
 }
 
 function expectationText(e: Expectation | null): string | undefined {
-  if (e === null) return undefined;
-  const parts: string[] = [];
-  if (e.text !== undefined) parts.push(`contains "${termSafe(e.text)}"`);
-  if (e.regex !== undefined) parts.push(`matches ${termSafe(e.regex)}`);
-  if (e.number !== undefined)
-    parts.push(`holds ${e.number.value}${e.number.tolerance > 0 ? `±${e.number.tolerance}` : ""}`);
-  return parts.join(", ");
+  return e === null ? undefined : termSafe(describeExpectation(e));
 }
 
 /** Every distinct answer of variants that gave more than one, so variance shows. */
