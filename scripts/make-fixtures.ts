@@ -6,11 +6,12 @@
  *
  * Run with `npm run fixtures` (builds, then runs dist/scripts/make-fixtures.js).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
+import { writeFixture } from "./fixture-file.js";
 import { rng } from "./random.js";
 
 // dist/scripts/make-fixtures.js -> <repo>/fixtures/
@@ -729,16 +730,8 @@ async function main(): Promise<void> {
   for (const [name, pending] of fixtures) {
     const bytes = await pending;
     const path = `${FIXTURES}${name}`;
-    let old: Buffer | undefined;
-    try {
-      old = readFileSync(path);
-    } catch {
-      old = undefined;
-    }
-    const changed = old === undefined || !old.equals(bytes);
-    if (changed) writeFileSync(path, bytes);
+    const status = writeFixture(path, bytes);
     const meta = await sharp(bytes).metadata();
-    const status = old === undefined ? "created" : changed ? "updated" : "unchanged";
     console.log(
       `fixtures/${name.padEnd(19)} ${`${meta.width}x${meta.height}`.padEnd(8)} ${meta.channels}ch ${String(bytes.length).padStart(7)} B  ${status}`,
     );

@@ -7,9 +7,9 @@
  *
  * Run: `npx tsc -b tsconfig.json && node dist/scripts/make-text-fixtures.js`.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
+import { writeFixture } from "./fixture-file.js";
 
 // dist/scripts/make-text-fixtures.js -> <repo>/fixtures/
 const FIXTURES = fileURLToPath(new URL("../../fixtures/", import.meta.url));
@@ -73,15 +73,7 @@ for (const f of TEXT_FIXTURES) {
     .png({ compressionLevel: 9, adaptiveFiltering: true })
     .toBuffer();
   const path = `${FIXTURES}${f.name}`;
-  let old: Buffer | undefined;
-  try {
-    old = readFileSync(path);
-  } catch {
-    old = undefined;
-  }
-  const changed = old === undefined || !old.equals(bytes);
-  if (changed) writeFileSync(path, bytes);
-  const status = old === undefined ? "created" : changed ? "updated" : "unchanged";
+  const status = writeFixture(path, bytes);
   console.log(
     `fixtures/${f.name.padEnd(27)} ${`${f.width}x${f.height}`.padEnd(7)} ${String(bytes.length).padStart(6)} B  ${status}`,
   );

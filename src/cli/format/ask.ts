@@ -4,7 +4,7 @@ import type { CaseReport, DatasetReport } from "../../ask/dataset.js";
 import { describeExpectation } from "../../ask/judge.js";
 import type { AskReport, Expectation, VariantReport } from "../../ask/types.js";
 import { bytes, percent } from "../../format/numbers.js";
-import { termSafe } from "./terminal.js";
+import { statusMark, termSafe } from "./terminal.js";
 
 /** Characters of an answer shown in a table cell. */
 const ANSWER_CHARS = 60;
@@ -121,12 +121,7 @@ export function formatAsk(report: AskReport, c: ChalkInstance): string {
 }
 
 function caseRow(r: CaseReport, c: ChalkInstance): string[] {
-  const mark =
-    r.status === "passed"
-      ? c.green("pass")
-      : r.status === "failed"
-        ? c.red("FAIL")
-        : c.red("ERROR");
+  const mark = statusMark(r.status, c);
   const image = termSafe(r.image);
   if (r.error) return [mark, image, c.red(termSafe(`${r.error.code}: ${r.error.message}`))];
   const cells = r.variants.map((v) => {

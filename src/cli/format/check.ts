@@ -4,7 +4,7 @@ import { rankWorstFirst } from "../../check/rank.js";
 import type { CheckItem, CheckTotals } from "../../check/types.js";
 import { percent, ratio } from "../../format/numbers.js";
 import type { Metrics } from "../../metrics/measure.js";
-import { termSafe } from "./terminal.js";
+import { statusMark, termSafe } from "./terminal.js";
 
 /** Passed images shown after the failures; the rest are counted, not listed. */
 const PASSED_SHOWN = 10;
@@ -35,12 +35,7 @@ function clientRowsOf(item: CheckItem, c: ChalkInstance): string[][] {
 }
 
 function row(item: CheckItem, c: ChalkInstance): string[] {
-  const mark =
-    item.status === "passed"
-      ? c.green("pass")
-      : item.status === "failed"
-        ? c.red("FAIL")
-        : c.red("ERROR");
+  const mark = statusMark(item.status, c);
   const file = termSafe(item.file);
   if (item.error) {
     return [mark, file, c.red(termSafe(`${item.error.code}: ${item.error.message}`))];

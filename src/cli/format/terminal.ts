@@ -1,3 +1,5 @@
+import type { ChalkInstance } from "chalk";
+
 /**
  * Untrusted text (file names, URLs, ICC descriptions, server and decoder messages) is escaped
  * before it reaches a terminal or a CI log: an ESC or OSC sequence could retitle the terminal or
@@ -50,4 +52,13 @@ export function termSafe(value: string): string {
  */
 export function termSafeLines(text: string): string {
   return text.split("\n").map(termSafe).join("\n");
+}
+
+/** The verdict column of check and ask tables: pass, FAIL, or ERROR (could not be judged). */
+export function statusMark(status: "passed" | "failed" | "error", c: ChalkInstance): string {
+  return status === "passed"
+    ? c.green("pass")
+    : status === "failed"
+      ? c.red("FAIL")
+      : c.red("ERROR");
 }
