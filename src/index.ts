@@ -85,6 +85,7 @@ export {
   type ImageAnalysis,
   type RequestAnalysis,
 } from "./proxy/analyse.js";
+export type { ListenAddress } from "./proxy/defaults.js";
 export { describeImage } from "./proxy/describe.js";
 export { gateFailures, type ProxyGates } from "./proxy/gates.js";
 export {
@@ -96,12 +97,11 @@ export {
   type Transport,
 } from "./proxy/request.js";
 export {
-  type ListenAddress,
-  type Proxy,
   type ProxyFailure,
   type ProxyImageEvent,
   type ProxyOptions,
   type ProxySummary,
+  type RunningProxy,
   startProxy,
 } from "./proxy/server.js";
 export { checkReportPage, compareReportPage, type ReportPageOptions } from "./report/index.js";

@@ -14,16 +14,11 @@ import { lintDataUri } from "../findings/lint-data-uri.js";
 import { sniffFormat } from "../image/format.js";
 import { redactText, redactUrl } from "../source/redact.js";
 import { type AnalyseOptions, analyseImage, type ImageAnalysis } from "./analyse.js";
+import { DEFAULT_LISTEN, DEFAULT_MAX_BODY, type ListenAddress } from "./defaults.js";
 import { describeImage } from "./describe.js";
 import { gateFailures, type ProxyGates } from "./gates.js";
 import { type ApiKind, detectApi, findImages, requestModel, wantsStream } from "./request.js";
 import { type Answer, answer, errorAnswer } from "./respond.js";
-
-export interface ListenAddress {
-  host: string;
-  /** 0 for any free port. */
-  port: number;
-}
 
 export interface ProxyOptions extends AnalyseOptions, ProxyGates {
   /** Default 127.0.0.1 and a free port. */
@@ -84,17 +79,17 @@ export interface ProxySummary {
   failures: ProxyFailure[];
 }
 
-export interface Proxy {
+export interface RunningProxy {
   /** "http://127.0.0.1:40123": the address clients use. */
   url: string;
   address: ListenAddress;
   summary(): ProxySummary;
+  /** Resolves when every image received so far has been analysed and written out. */
+  settled(): Promise<void>;
   /** Stops listening, lets requests in flight finish (a short grace), writes the outputs. */
   close(): Promise<ProxySummary>;
 }
 
-export const DEFAULT_LISTEN: ListenAddress = { host: "127.0.0.1", port: 0 };
-export const DEFAULT_MAX_BODY = 64 * 1024 ** 2;
 const CLOSE_GRACE_MS = 2000;
 
 /** Headers of one connection, not of the request: never forwarded (RFC 9110 7.6.1). */
@@ -225,7 +220,7 @@ function parseJson(body: Buffer): unknown {
  * request goes on unchanged and the response streams back as it arrives, without one the proxy
  * answers in the API's own shape with what it saw.
  */
-export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
+export async function startProxy(options: ProxyOptions = {}): Promise<RunningProxy> {
   const listen = options.listen ?? DEFAULT_LISTEN;
   if (!isLoopback(listen.host) && !options.allowRemote) {
     throw new ImgencError(
@@ -261,6 +256,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
   };
   const agent = new Agent({ connect: { timeout: 30_000 } });
   const pending = new Set<Promise<unknown>>();
+  // Analyses alone: a response still streaming does not hold them up.
+  const analysing = new Set<Promise<unknown>>();
   // One writer at a time keeps the log's lines whole and in order.
   let outputs: Promise<void> = Promise.resolve();
   let outputError: ImgencError | undefined;
@@ -399,6 +396,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
     const images = track(
       api === undefined ? Promise.resolve([]) : inspectImages(number, method, path, api, json),
     );
+    analysing.add(images);
+    void images.finally(() => analysing.delete(images)).catch(() => undefined);
     if (upstream !== undefined) {
       await forward(req, res, body, api, path, upstream);
       await images.catch(() => undefined);
@@ -458,6 +457,10 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
     url,
     address: { host, port },
     summary: () => summary,
+    async settled() {
+      await Promise.allSettled([...analysing]);
+      await outputs;
+    },
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
