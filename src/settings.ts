@@ -277,7 +277,7 @@ function listenAddress() {
     fromText: (text: string) => {
       const t = text.trim();
       if (/^\d+$/.test(t)) return valid(DEFAULT_LISTEN.host, Number(t));
-      const match = /^(\[[^\]]+\]|[^:\s]+)(?::(\d+))?$/.exec(t);
+      const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d+))?$/i.exec(t);
       if (!match) return undefined;
       return valid(
         match[1] as string,
