@@ -152,7 +152,7 @@ function responseHeaders(headers: IncomingHttpHeaders): Record<string, string | 
 }
 
 /** "/v1/x?key=***": a request target with the secrets in its query masked. */
-export function redactPath(target: string): string {
+function redactPath(target: string): string {
   const base = "http://h";
   return redactUrl(`${base}${target.startsWith("/") ? "" : "/"}${target}`).slice(base.length);
 }

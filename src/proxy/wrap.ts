@@ -8,7 +8,7 @@ import { ImgencError } from "../errors.js";
  * the frameworks built on them) read OPENAI_BASE_URL with its /v1, Anthropic's read
  * ANTHROPIC_BASE_URL without it, and Ollama's clients OLLAMA_HOST.
  */
-export function clientEnvironment(url: string): Record<string, string> {
+function clientEnvironment(url: string): Record<string, string> {
   return { OPENAI_BASE_URL: `${url}/v1`, ANTHROPIC_BASE_URL: url, OLLAMA_HOST: url };
 }
 

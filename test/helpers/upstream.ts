@@ -4,7 +4,7 @@ import { detectApi, requestModel, wantsStream } from "../../src/proxy/request.js
 import { answer } from "../../src/proxy/respond.js";
 
 /** One request as the upstream received it. */
-export interface Received {
+interface Received {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
