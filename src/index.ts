@@ -89,6 +89,32 @@ export { originalPayload, pngPayload } from "./payload/lossless.js";
 export { pillowJpegPayload } from "./payload/pillow-jpeg.js";
 export { formatPayload, type PayloadForm } from "./payload/request.js";
 export * from "./payload/types.js";
+export {
+  type AnalyseOptions,
+  analyseImage,
+  analyseRequest,
+  type ImageAnalysis,
+  type RequestAnalysis,
+} from "./proxy/analyse.js";
+export type { ListenAddress } from "./proxy/defaults.js";
+export { describeImage } from "./proxy/describe.js";
+export { gateFailures, type ProxyGates } from "./proxy/gates.js";
+export {
+  API_KINDS,
+  type ApiKind,
+  detectApi,
+  type FoundImage,
+  findImages,
+  type Transport,
+} from "./proxy/request.js";
+export {
+  type ProxyFailure,
+  type ProxyImageEvent,
+  type ProxyOptions,
+  type ProxySummary,
+  type RunningProxy,
+  startProxy,
+} from "./proxy/server.js";
 export { checkReportPage, compareReportPage, type ReportPageOptions } from "./report/index.js";
 export type {
   EntryError,

@@ -3,8 +3,10 @@ import type { Shard } from "./check/discover.js";
 import { WORKER_BASE_BYTES, WORKER_BYTES_PER_PIXEL } from "./check/run.js";
 import { CLIENT_NAMES, type ClientName } from "./client/types.js";
 import { ImgencError } from "./errors.js";
+import { FINDING_CODES } from "./findings/codes.js";
 import type { MismatchLimit } from "./gates.js";
 import { MODELS } from "./models/registry.js";
+import { DEFAULT_LISTEN, DEFAULT_MAX_BODY, type ListenAddress } from "./proxy/defaults.js";
 import { SERVER_NAMES } from "./server/types.js";
 
 /**
@@ -14,7 +16,7 @@ import { SERVER_NAMES } from "./server/types.js";
  * config is validated by it, and the core takes its defaults from it.
  */
 
-export type CommandName = "compare" | "encode" | "inspect" | "check" | "ask";
+export type CommandName = "compare" | "encode" | "inspect" | "check" | "ask" | "proxy";
 
 export interface Setting<T> {
   /** The library option, as the core's options spell it (`quality`, `timeoutMs`). */
@@ -313,6 +315,45 @@ function expectedNumber() {
   };
 }
 
+/** A switch: present or not. */
+function onOff() {
+  const check = (value: unknown) => (typeof value === "boolean" ? value : undefined);
+  return { expected: "true or false", check, fromText: () => true };
+}
+
+/** A file or folder name, as given. */
+function pathName(what: string) {
+  const check = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  return { expected: `the name of ${what}`, check, fromText: check };
+}
+
+/** "8080", "127.0.0.1:8080", "[::1]:0", "localhost": where to listen. */
+function listenAddress() {
+  const valid = (host: string, port: number): ListenAddress | undefined =>
+    host !== "" && Number.isInteger(port) && port >= 0 && port <= 65535
+      ? { host, port }
+      : undefined;
+  const check = (value: unknown) =>
+    typeof value === "object" && value !== null
+      ? valid(String((value as ListenAddress).host ?? ""), (value as ListenAddress).port)
+      : undefined;
+  return {
+    expected: "a host and a port from 0 to 65535 (0: any free port)",
+    textExpected: "a port, a host, or host:port, such as 8080, 127.0.0.1:8080 or [::1]:0",
+    check,
+    fromText: (text: string) => {
+      const t = text.trim();
+      if (/^\d+$/.test(t)) return valid(DEFAULT_LISTEN.host, Number(t));
+      const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d+))?$/i.exec(t);
+      if (!match) return undefined;
+      return valid(
+        match[1] as string,
+        match[2] === undefined ? DEFAULT_LISTEN.port : Number(match[2]),
+      );
+    },
+  };
+}
+
 /** A JavaScript regular expression: "48\\d{3}" or "/invoice\\s+48213/i". */
 function regularExpression() {
   const check = (value: unknown) => {
@@ -359,6 +400,26 @@ function envName() {
   const check = (value: unknown) =>
     typeof value === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(value) ? value : undefined;
   return { expected: "an environment variable name such as MY_API_KEY", check, fromText: check };
+}
+
+const SEVERITIES = ["error", "warning", "info"];
+
+/** Finding codes or severities, comma-separated: "missing-subtype,error". */
+function findingGates() {
+  const known = new Set<string>([...SEVERITIES, ...FINDING_CODES.map((f) => f.code)]);
+  const check = (value: unknown): string[] | undefined => {
+    const list: unknown = typeof value === "string" ? [value] : value;
+    if (!Array.isArray(list) || list.length === 0) return undefined;
+    return list.every((v) => typeof v === "string" && known.has(v))
+      ? (list as string[])
+      : undefined;
+  };
+  return {
+    expected: `a severity (${SEVERITIES.join(", ")}) or a finding code (see imgenc inspect --help), or a list of them`,
+    textExpected: `severities (${SEVERITIES.join(", ")}) or finding codes separated by commas`,
+    check,
+    fromText: (text: string) => check(text.split(",").map((v) => v.trim())),
+  };
 }
 
 const PIXEL_COUNT: NumberRule = { min: 1, max: 2 ** 40, integer: true };
@@ -423,7 +484,7 @@ export const SETTINGS = {
     name: "model",
     config: true,
     flags: "--model <name>",
-    commands: ["compare", "inspect", "check"],
+    commands: ["compare", "inspect", "check", "proxy"],
     help: "also show what this model's preprocessing makes of the image",
     ...oneOf(MODELS),
   },
@@ -431,12 +492,14 @@ export const SETTINGS = {
     name: "server",
     config: true,
     flags: "--server <name>",
-    commands: ["compare", "encode", "inspect", "check"],
+    commands: ["compare", "encode", "inspect", "check", "proxy"],
     help: "see the payloads through this model server's decode and processor; without it, the model's own API (qwen-vl-utils for Qwen)",
     helpFor: {
       inspect:
         "say whether this server accepts the data URI or URL (exit 1 when not), and plan with its processor",
       encode: "with --model-view, the server whose decode and processor make the view",
+      proxy:
+        "say whether this server takes each image as sent (a refusal is a server-rejects-data-uri finding), and plan with its processor",
     },
     ...oneOf(SERVER_NAMES),
   },
@@ -444,7 +507,7 @@ export const SETTINGS = {
     name: "minPixels",
     config: true,
     flags: "--min-pixels <count>",
-    commands: ["compare", "encode", "inspect", "check"],
+    commands: ["compare", "encode", "inspect", "check", "proxy"],
     help: "Qwen models: override min_pixels",
     ...numberIn(PIXEL_COUNT),
   },
@@ -452,7 +515,7 @@ export const SETTINGS = {
     name: "maxPixels",
     config: true,
     flags: "--max-pixels <count>",
-    commands: ["compare", "encode", "inspect", "check"],
+    commands: ["compare", "encode", "inspect", "check", "proxy"],
     help: "Qwen models: override max_pixels",
     ...numberIn(PIXEL_COUNT),
   },
@@ -696,6 +759,73 @@ export const SETTINGS = {
     commands: ["ask"],
     help: "where answers are kept, so a rerun asks only what it has not asked (never keys); --dataset uses $XDG_CACHE_HOME/imgenc/ask or ~/.cache/imgenc/ask unless told",
     ...someText("a folder path"),
+  },
+  request: {
+    name: "request",
+    flags: "--request <body.json>",
+    commands: ["inspect"],
+    help: "inspect every image in a saved API request body (OpenAI, Anthropic, Ollama) instead of <source>",
+    ...pathName("a JSON file"),
+  },
+  listen: {
+    name: "listen",
+    flags: "--listen <host:port>",
+    commands: ["proxy"],
+    help: "address to listen on: a port, a host, or host:port",
+    default: DEFAULT_LISTEN,
+    defaultText: "127.0.0.1 and a free port",
+    ...listenAddress(),
+  },
+  allowRemote: {
+    name: "allowRemote",
+    flags: "--allow-remote",
+    commands: ["proxy"],
+    help: "allow --listen on an address other than loopback (the proxy carries API keys)",
+    ...onOff(),
+  },
+  upstream: {
+    name: "upstream",
+    flags: "--upstream <url>",
+    commands: ["proxy"],
+    help: "forward every request, unchanged, to this server (its path is prefixed); without it the proxy answers itself",
+    ...httpUrl(),
+  },
+  maxBody: {
+    name: "maxBody",
+    flags: "--max-body <size>",
+    commands: ["proxy"],
+    help: "largest request body taken (e.g. 64MB); larger ones get a 413",
+    default: DEFAULT_MAX_BODY,
+    defaultText: "64MB",
+    ...byteSize(),
+  },
+  log: {
+    name: "log",
+    flags: "--log <file.jsonl>",
+    commands: ["proxy"],
+    help: "write one JSON line per image",
+    ...pathName("a file"),
+  },
+  saveImages: {
+    name: "saveImages",
+    flags: "--save-images <dir>",
+    commands: ["proxy"],
+    help: "write each image's bytes to this folder",
+    ...pathName("a folder"),
+  },
+  failOn: {
+    name: "failOn",
+    flags: "--fail-on <codes>",
+    commands: ["proxy"],
+    help: "gate: exit 1 when an image has a finding of this code or severity (or worse), comma-separated",
+    ...findingGates(),
+  },
+  minQuality: {
+    name: "minQuality",
+    flags: "--min-quality <1-100>",
+    commands: ["proxy"],
+    help: "gate: exit 1 when a JPEG or lossy WebP image was sent at a lower quality",
+    ...numberIn({ min: 1, max: 100, integer: true }),
   },
 } as const satisfies Record<string, Setting<unknown>>;
 

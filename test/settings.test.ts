@@ -172,6 +172,7 @@ describe("the settings table", () => {
       "compare",
       "encode",
       "inspect",
+      "proxy",
     ]);
   });
 
@@ -197,7 +198,7 @@ describe("the settings table", () => {
   });
 
   test("an invalid command-line value names the flag in the one voice", () => {
-    // Free text (a prompt, a model name, a pattern) takes "%bad%" as it is.
+    // Free text (a prompt, a model name, a pattern, a file name) and switches take "%bad%".
     const freeText = KEYS.filter((key) => setting(key).fromText("%bad%") !== undefined);
     assert.deepEqual(freeText, [
       "askModel",
@@ -206,6 +207,10 @@ describe("the settings table", () => {
       "expect",
       "expectRegex",
       "cacheDir",
+      "request",
+      "allowRemote",
+      "log",
+      "saveImages",
     ]);
     for (const key of KEYS.filter((k) => !freeText.includes(k))) {
       const s = setting(key);

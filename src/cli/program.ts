@@ -118,14 +118,17 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         "quality, and payload sizes. Data URIs (argument or stdin) are linted: exit 1 when a " +
         "finding is an error.",
     )
-    .argument("<source>", "image path, URL, data: URI or -")
+    .argument("[source]", "image path, URL, data: URI or -")
     .option("--json", "print one JSON document on stdout")
     .addHelpText("after", ({ command }) => findingCodesHelp(command));
+  addSettings(inspect, "inspect", ["request"]);
   addModelOptions(inspect, "inspect");
-  addSourceOptions(inspect, "inspect").action(async (source: string, _opts, command: Command) => {
-    const { runInspect } = await import("./commands/inspect.js");
-    setExitCode(await runInspect(source, command, io));
-  });
+  addSourceOptions(inspect, "inspect").action(
+    async (source: string | undefined, _opts, command: Command) => {
+      const { runInspect } = await import("./commands/inspect.js");
+      setExitCode(await runInspect(source, command, io));
+    },
+  );
 
   const check = program
     .command("check")
@@ -211,6 +214,32 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       setExitCode(await runAsk(source, command, io));
     },
   );
+  const proxy = program
+    .command("proxy")
+    .summary("sit between a client and its model server and say what it does to every image")
+    .description(
+      "Listen for OpenAI (chat completions, Responses), Anthropic Messages and Ollama requests, " +
+        "analyse every image in them as inspect does, and print one line per image on stderr. " +
+        "With --upstream each request goes on unchanged and the answer streams back; without it " +
+        "the proxy answers itself with what it saw. After --, run a command with " +
+        "OPENAI_BASE_URL, ANTHROPIC_BASE_URL and OLLAMA_HOST pointing at the proxy and exit with " +
+        "its code, or 1 when it passed but an image broke a gate.",
+    )
+    .argument("[command...]", "a command to run against the proxy (after --)");
+  addSettings(proxy, "proxy", [
+    "listen",
+    "allowRemote",
+    "upstream",
+    "maxBody",
+    "log",
+    "saveImages",
+    "failOn",
+    "minQuality",
+  ]);
+  addModelOptions(proxy, "proxy").action(async (commandLine: string[], _opts, command: Command) => {
+    const { runProxy } = await import("./commands/proxy.js");
+    setExitCode(await runProxy(commandLine, command, io));
+  });
 
   return program;
 }

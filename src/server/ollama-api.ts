@@ -19,7 +19,7 @@ const RULE = "openai/openai.go decodeImageURL (ollama f63eea3, fb30760)";
  * `base64.StdEncoding.DecodeString`: CR and LF anywhere are skipped, any other byte outside the
  * alphabet fails, padding is required and nothing may follow it; unused bits need not be zero.
  */
-function goStdBase64(text: string): boolean {
+export function goStdBase64(text: string): boolean {
   const stripped = text.replace(/[\r\n]/g, "");
   return /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(stripped);
 }

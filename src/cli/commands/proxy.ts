@@ -1,0 +1,64 @@
+import type { Command } from "commander";
+import { isLoopback, startProxy } from "../../proxy/server.js";
+import { localUrl, runCommand } from "../../proxy/wrap.js";
+import { redactUrl } from "../../source/redact.js";
+import { imageLine, summaryText } from "../format/proxy.js";
+import { termSafe } from "../format/terminal.js";
+import { type Io, write } from "../io.js";
+import { settingValues } from "../options.js";
+import { modelOptions } from "./shared.js";
+
+/**
+ * Serves until Ctrl-C, or runs the command after `--` against the proxy. Exit: the command's
+ * code, else 1 when an image broke a gate, else 0.
+ */
+export async function runProxy(commandLine: string[], command: Command, io: Io): Promise<number> {
+  const { values } = settingValues(command);
+  const stderr = (text: string) => write(io.stderr, text).catch(() => undefined);
+  const listen = values.listen;
+  const proxy = await startProxy({
+    ...modelOptions(values),
+    ...(listen !== undefined && { listen }),
+    ...(values.allowRemote !== undefined && { allowRemote: values.allowRemote }),
+    ...(values.upstream !== undefined && { upstream: values.upstream }),
+    ...(values.maxBody !== undefined && { maxBody: values.maxBody }),
+    ...(values.log !== undefined && { log: values.log }),
+    ...(values.saveImages !== undefined && { saveImages: values.saveImages }),
+    ...(values.failOn !== undefined && { failOn: values.failOn }),
+    ...(values.minQuality !== undefined && { minQuality: values.minQuality }),
+    onImage: (event) => void stderr(`${imageLine(event)}\n`),
+    onUpstreamError: (event) => void stderr(`${termSafe(event.message)}\n`),
+  });
+  if (listen !== undefined && !isLoopback(listen.host)) {
+    await stderr(
+      `imgenc proxy: warning: listening on ${termSafe(listen.host)}, not loopback: anyone who can reach it can use the API keys sent through it\n`,
+    );
+  }
+  const target =
+    values.upstream === undefined
+      ? "answering itself (no --upstream)"
+      : `forwarding to ${termSafe(redactUrl(values.upstream))}`;
+  await stderr(`imgenc proxy: listening on ${proxy.url}, ${target}\n`);
+
+  let code = 0;
+  try {
+    if (commandLine.length > 0) {
+      await stderr(
+        `imgenc proxy: running ${termSafe(commandLine.join(" "))} with OPENAI_BASE_URL=${localUrl(proxy.url)}/v1\n`,
+      );
+      code = await runCommand(commandLine, proxy.url, io);
+    } else {
+      await new Promise<void>((resolve) => {
+        const release = io.onInterrupt?.(() => {
+          release?.();
+          resolve();
+        });
+      });
+    }
+  } finally {
+    const summary = await proxy.close();
+    await stderr(summaryText(summary));
+    if (code === 0 && summary.failures.length > 0) code = 1;
+  }
+  return code;
+}
