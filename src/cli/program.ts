@@ -225,7 +225,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         "OPENAI_BASE_URL, ANTHROPIC_BASE_URL and OLLAMA_HOST pointing at the proxy and exit with " +
         "its code, or 1 when it passed but an image broke a gate.",
     )
-    .argument("[command...]", "a command to run against the proxy (after --)");
+    .argument("[command...]", "a command to run against the proxy (after --)")
+    .option("--report <file.html>", "write a self-contained HTML report of every image on exit");
   addSettings(proxy, "proxy", [
     "listen",
     "allowRemote",

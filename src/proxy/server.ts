@@ -33,6 +33,8 @@ export interface ProxyOptions extends AnalyseOptions, ProxyGates {
   log?: string;
   /** Each image's bytes are written to this folder. */
   saveImages?: string;
+  /** Keep each image's bytes on its event (for a report). */
+  keepBytes?: boolean;
   /** Called as each image has been analysed, in request order. */
   onImage?: (event: ProxyImageEvent) => void;
   /** Called when the upstream cannot be reached or breaks off. */
@@ -52,6 +54,8 @@ export interface ProxyImageEvent {
   saved?: string;
   /** The gates it broke. */
   failures: string[];
+  /** The image's bytes as sent, with `keepBytes` (absent for a URL). */
+  bytes?: Buffer;
 }
 
 export interface ProxyFailure {
@@ -303,7 +307,11 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
         });
       }
       const event: ProxyImageEvent = { request: number, method, path, api, analysis, failures };
-      const bytes = saveImages === undefined ? undefined : imageBytes(image.value, image.transport);
+      const bytes =
+        saveImages === undefined && !options.keepBytes
+          ? undefined
+          : imageBytes(image.value, image.transport);
+      if (options.keepBytes && bytes !== undefined) event.bytes = bytes;
       if (saveImages !== undefined && bytes !== undefined) {
         const format = sniffFormat(bytes);
         const name = `${String(number).padStart(4, "0")}-${analysis.index}.${EXTENSIONS[format] ?? "bin"}`;

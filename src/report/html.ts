@@ -96,7 +96,7 @@ function safeIds(entries: readonly ReportEntry[]): string[] {
 }
 
 function verdictOf(entry: ReportEntry): Verdict {
-  if (entry.report === null) return "error";
+  if (entry.report === null && !entry.sent) return "error";
   return entry.passed ? "pass" : "fail";
 }
 
@@ -392,6 +392,17 @@ function entrySection(entry: ReportEntry, id: string): Part[] {
   const error = entry.error
     ? `<div class="failure"><code>${esc(entry.error.code)}</code> ${esc(entry.error.message)}</div>`
     : "";
+  if (report === null && entry.sent) {
+    const { sent } = entry;
+    const image = sent.image
+      ? [`<figure class="sent">`, ...imgTag(sent.image, entry.title), `</figure>`]
+      : [`<p class="muted">image not embedded</p>`];
+    return [
+      `<section class="entry" id="${id}" data-entry="${id}" data-verdict="${verdict}">${head}<p>${esc(sent.summary)}</p>`,
+      ...image,
+      `<div class="details">${findingsBlock(sent.findings)}</div></section>`,
+    ];
+  }
   if (report === null) {
     const fallback = entry.error ? "" : `<div class="failure">the image could not be read</div>`;
     return [
@@ -434,8 +445,12 @@ function overviewRow(entry: ReportEntry, id: string): string {
   const r = entry.report;
   const link = `<a href="#${id}">${esc(entry.title)}</a>`;
   if (r === null) {
-    const what = entry.error ? `<code>${esc(entry.error.code)}</code>` : "";
-    return `<tr data-entry="${id}"><td class="file">${link}</td><td>${badge("error")}</td><td colspan="5" class="muted">${what}</td></tr>`;
+    const what = entry.sent
+      ? esc(entry.sent.summary)
+      : entry.error
+        ? `<code>${esc(entry.error.code)}</code>`
+        : "";
+    return `<tr data-entry="${id}"><td class="file">${link}</td><td>${badge(verdictOf(entry))}</td><td colspan="5" class="muted">${what}</td></tr>`;
   }
   const m = r.metrics;
   const cell = (html: string) => `<td class="n">${html}</td>`;

@@ -1,7 +1,7 @@
 import type { CheckItem, CheckTotals } from "../check/types.js";
 import { type CompareResult, clientReport } from "../compare.js";
 import { reportImages } from "./images.js";
-import type { ReportAnswers, ReportEntry } from "./types.js";
+import type { ReportAnswers, ReportEntry, ReportSent } from "./types.js";
 
 export interface ReportPageOptions {
   /** ISO date shown on the page; omit for byte-identical output from the same input. */
@@ -97,6 +97,30 @@ export async function askReportPage(
   const entries = (await compareEntries(result)).map((entry) => ({ ...entry, answers }));
   const title = result.report.sources.map((s) => s.input).join(" vs ");
   return render(entries, `imgenc ask: ${title}`, options);
+}
+
+/** An image a client sent through the proxy, as the page shows it. */
+export interface SentImage {
+  title: string;
+  passed: boolean;
+  sent: ReportSent;
+}
+
+/** The HTML report of a proxy session: one entry per image, in the order they passed. */
+export function proxyReportPage(
+  images: readonly SentImage[],
+  options: ReportPageOptions = {},
+): Promise<AsyncIterable<string>> {
+  const entries = images.map(
+    (image, i): ReportEntry => ({
+      id: `image-${i + 1}`,
+      title: image.title,
+      report: null,
+      passed: image.passed,
+      sent: image.sent,
+    }),
+  );
+  return render(entries, `imgenc proxy: ${entries.length} images`, options);
 }
 
 /** The HTML report of a check run, its items in the order given (check() ranks worst first). */

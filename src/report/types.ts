@@ -1,4 +1,5 @@
 import type { CompareReport } from "../compare.js";
+import type { Finding } from "../findings/types.js";
 
 /** Encoded bytes kept elsewhere (a spool file), read when the page gets to them. */
 export interface StoredBytes {
@@ -60,6 +61,17 @@ export interface ReportEntry {
   images?: ReportImages;
   /** `imgenc ask --report`: the model's answers to each payload variant of this image. */
   answers?: ReportAnswers;
+  /** `imgenc proxy --report` (with `report` null): an image as a client sent it. */
+  sent?: ReportSent;
+}
+
+/** One image a client sent, as the proxy analysed it. */
+export interface ReportSent {
+  /** The one-line analysis the proxy printed for it. */
+  summary: string;
+  findings: Finding[];
+  /** The image as sent, shown on the page; absent for a URL or bytes over the page's bound. */
+  image?: ReportImage;
 }
 
 /** What a model answered for each variant, as `ask` judged it. */

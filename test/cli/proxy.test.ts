@@ -43,14 +43,22 @@ describe("imgenc proxy -- <command>", () => {
     skip,
   }, async () => {
     const log = join(folder, "seed.jsonl");
+    const page = join(folder, "seed.html");
     const run = await runMain(
-      ["proxy", "--log", log, "--", "/usr/bin/python3", "-c", SEED_CLIENT],
+      ["proxy", "--log", log, "--report", page, "--", "/usr/bin/python3", "-c", SEED_CLIENT],
       {
         env: { OPENAI_API_KEY: KEY },
       },
     );
     assert.equal(run.code, 0, run.stderr);
     assert.ok(run.stderr.includes(`${LINE}\n`), run.stderr);
+    // The report: the image as sent, its one-line analysis and its findings; no key.
+    const html = await readFile(page, "utf8");
+    assert.match(html, /<h2><a href="#image-1">POST \/v1\/chat\/completions image 1\/1<\/a><\/h2>/);
+    assert.ok(html.includes("JPEG 96x64 q75 4:2:0, likely Pillow&#39;s default save"), "summary");
+    assert.match(html, /<figure class="sent"><img src="data:image\/jpeg;base64,\/9j\//);
+    assert.match(html, /missing-subtype/);
+    noKey(html);
     assert.match(
       run.stderr,
       /^imgenc proxy: listening on http:\/\/127\.0\.0\.1:\d+, answering itself/m,
