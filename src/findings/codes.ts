@@ -222,7 +222,7 @@ export const FINDING_CODES = [
     severity: "error",
     group: "pitfall",
     meaning:
-      "(compare --client --server) The server refuses the data URI as this path writes it: the model never sees the image.",
+      "(compare --client --server, proxy --server) The server refuses the data URI as this path writes it, or the URL: the model never sees the image.",
     reports: "The server, its error and the rule in its source that decides; `client`.",
     fix: "Send data:<the real type>;base64, and plain base64 (see the Server paths table).",
   },

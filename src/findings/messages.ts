@@ -228,8 +228,8 @@ const MESSAGES = {
     `CMYK source: Pillow converts it without a colour profile (R = 255 - C - K ...), a mean ΔE2000 of ${fixed(d.meanDeltaE, 2)} (max ${fixed(d.maxDeltaE, 1)}) from a profile-based conversion; convert to sRGB with a CMYK profile before encoding`,
   "second-jpeg-generation": (d: { sourceQuality: number | null }) =>
     `the source is already a JPEG (${d.sourceQuality === null ? "an unknown quality" : `quality ${d.sourceQuality}`}): re-encoding adds a second round of loss; send the original bytes (the URL, or --lossless original) instead`,
-  "server-rejects-data-uri": (d: { server: string; reason: string; rule: string }) =>
-    `${d.server} refuses this data URI (${show(d.reason)}): the model never sees the image`,
+  "server-rejects-data-uri": (d: { server: string; reason: string; rule: string; url?: boolean }) =>
+    `${d.server} refuses this ${d.url ? "URL" : "data URI"} (${show(d.reason)}): the model never sees the image`,
   "payload-larger-than-source": (d: {
     payloadBytes: number;
     sourceBytes: number;

@@ -69,12 +69,13 @@ function asDataUri(image: FoundImage): string | undefined {
   return undefined;
 }
 
-function refusal(verdict: ServerVerdict | undefined): Finding | undefined {
+function refusal(verdict: ServerVerdict | undefined, url = false): Finding | undefined {
   if (verdict === undefined || verdict.accepted) return undefined;
   return createFinding("server-rejects-data-uri", {
     server: verdict.server,
     reason: verdict.reason ?? "",
     rule: verdict.rule,
+    ...(url && { url }),
   });
 }
 
@@ -99,7 +100,7 @@ export async function analyseImage(
     const servers = options.server === undefined ? serverPaths() : [serverPath(options.server)];
     analysis.servers = servers.map((server) => serverVerdict(server, image.value, undefined));
     if (options.server !== undefined) {
-      const refused = refusal(analysis.servers[0]);
+      const refused = refusal(analysis.servers[0], true);
       if (refused) analysis.findings.push(refused);
     }
     return analysis;
