@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { ImgencError, isImgencError } from "../errors.js";
 import { invalidValue, SETTINGS, shownValue, validateOptions } from "../settings.js";
+import { readTextFile } from "../source/file.js";
 import { redactSpec } from "../source/redact.js";
 import { type AskRequestOptions, askContext, validateExpectation } from "./index.js";
 import { hasExpectation, wilsonInterval } from "./judge.js";
@@ -269,20 +269,7 @@ export async function askDataset(file: string, options: AskDatasetOptions): Prom
   const started = performance.now();
   const context = askContext(options);
   validateOptions(options, ["prompt", "minAccuracy", "maxAccuracyDrop"]);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ImgencError(
-      code === "ENOENT" ? "not-found" : "unreadable",
-      code === "ENOENT" ? "no such file" : "cannot read the dataset",
-      {
-        input: file,
-        cause: error,
-      },
-    );
-  }
+  const text = await readTextFile(file);
   const cases = parseDataset(text, file, options.prompt);
   for (const c of cases) validateExpectation(c.expect, `line ${c.line}: `);
   // Images are read and encoded a few at a time; their requests share the request limit.

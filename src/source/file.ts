@@ -1,5 +1,5 @@
 import { constants, createReadStream, open } from "node:fs";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { ImgencError } from "../errors.js";
@@ -34,6 +34,15 @@ function fsError(error: unknown, input: string): ImgencError {
         cause: error,
       });
     }
+  }
+}
+
+/** A small text file read whole (a dataset, a saved request body), fs errors in words. */
+export async function readTextFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw fsError(error, path);
   }
 }
 

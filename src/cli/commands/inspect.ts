@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
 import { Chalk } from "chalk";
 import type { Command } from "commander";
 import { ImgencError } from "../../errors.js";
 import { inspect } from "../../inspect.js";
 import { analyseRequest, type RequestAnalysis } from "../../proxy/analyse.js";
 import { describeImage } from "../../proxy/describe.js";
+import { readTextFile } from "../../source/file.js";
 import { formatInspect } from "../format/inspect.js";
 import { imageHeading } from "../format/proxy.js";
 import { termSafe } from "../format/terminal.js";
@@ -48,17 +48,7 @@ export async function runInspect(
 }
 
 async function readRequest(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ImgencError(
-      code === "ENOENT" ? "not-found" : "unreadable",
-      code === "ENOENT" ? "no such file" : `cannot read: ${code ?? String(error)}`,
-      { input: file, cause: error },
-    );
-  }
+  const text = await readTextFile(file);
   try {
     return JSON.parse(text);
   } catch (error) {
