@@ -2,6 +2,7 @@ import { clientPath, sourceName } from "./client/index.js";
 import { pillow } from "./client/pillow.js";
 import type { ClientName, ClientPayload, ClientSteps } from "./client/types.js";
 import { ImgencError, isImgencError, withInput } from "./errors.js";
+import { findingsFailing } from "./findings/gate.js";
 import { lintDataUri } from "./findings/lint-data-uri.js";
 import { createFinding, forClient, forSource } from "./findings/messages.js";
 import {
@@ -62,6 +63,8 @@ export interface CompareOptions extends SourceOptions, DecodeOptions, PlanOption
   /** pixelmatch threshold, 0-1. */
   threshold?: number;
   gates?: Gates;
+  /** Finding codes or severities (a severity also takes worse ones) that fail the comparison. */
+  failOn?: readonly string[];
   /** Keep pixelmatch's diff image in the result's artifacts. */
   diff?: boolean;
   /** Keep both payloads' decoded pixels in the result's artifacts (to draw previews). */
@@ -156,6 +159,8 @@ export interface CompareReport {
    * TIFF): what the client's call would raise. Any of them fails the comparison.
    */
   refusedClients?: ClientRefusal[];
+  /** With the `failOn` option: the codes of the findings that broke it (then `passed` is false). */
+  failedFindings?: string[];
 }
 
 /** A client path that refuses the source, and why, as its library would fail. */
@@ -688,6 +693,7 @@ export async function compare(
     "threshold",
     "client",
     "server",
+    "failOn",
   ]);
   // A model the server does not serve is a usage error before any work.
   if (options.server !== undefined) serverFor(options.server, options.model);
@@ -700,7 +706,24 @@ export async function compare(
       "client applies to one source; two sources are compared as given",
     );
   }
-  return other === undefined ? compareOne(source, options) : comparePair(source, other, options);
+  const result = await (other === undefined
+    ? compareOne(source, options)
+    : comparePair(source, other, options));
+  if (options.failOn !== undefined) failOnFindings(result.report, options.failOn);
+  return result;
+}
+
+/** Fails the report, and each client path, on a finding the `failOn` gate names. */
+function failOnFindings(report: CompareReport, failOn: readonly string[]): void {
+  const failing = new Set<string>();
+  for (const comparison of report.clients ?? []) {
+    const codes = findingsFailing(comparison.findings, failOn).map((f) => f.code);
+    if (codes.length > 0) comparison.passed = false;
+    for (const code of codes) failing.add(code);
+  }
+  for (const f of findingsFailing(report.findings, failOn)) failing.add(f.code);
+  report.failedFindings = [...failing];
+  if (failing.size > 0) report.passed = false;
 }
 
 /**

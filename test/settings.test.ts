@@ -211,6 +211,9 @@ describe("the settings table", () => {
       "allowRemote",
       "log",
       "saveImages",
+      "quiet",
+      "verbose",
+      "output",
     ]);
     for (const key of KEYS.filter((k) => !freeText.includes(k))) {
       const s = setting(key);

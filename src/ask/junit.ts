@@ -1,17 +1,25 @@
-import { escapeXml } from "../check/junit.js";
+import { dirname, isAbsolute, join } from "node:path";
+import { escapeXml, fileAttribute } from "../check/junit.js";
 import type { CaseReport, DatasetReport } from "./dataset.js";
 
 const attr = (text: string) => escapeXml(text, true);
+
+/** A case's image as a path from where the dataset was named: its lines name images from its folder. */
+export function caseFile(dataset: string, image: string): string {
+  if (/^(?:https?|data|file):/i.test(image) || isAbsolute(image)) return image;
+  return join(dirname(dataset), image);
+}
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
-function testcases(c: CaseReport, names: readonly string[]): string {
+function testcases(c: CaseReport, names: readonly string[], dataset: string): string {
+  const file = fileAttribute(caseFile(dataset, c.image));
   const name = (variant: string) => `${c.image} [${variant}] (line ${c.line})`;
   if (c.error) {
     const message = `${c.error.code}: ${c.error.message}`;
     return names
       .map(
         (variant) =>
-          `    <testcase classname="imgenc.ask" name="${attr(name(variant))}" time="0.000">\n` +
+          `    <testcase classname="imgenc.ask" name="${attr(name(variant))}"${file} time="0.000">\n` +
           `      <failure type="${attr(c.error?.code ?? "")}" message="${attr(message)}">${escapeXml(message)}</failure>\n` +
           "    </testcase>\n",
       )
@@ -20,7 +28,7 @@ function testcases(c: CaseReport, names: readonly string[]): string {
   return c.variants
     .map((v) => {
       const time = seconds(v.runs.reduce((sum, r) => sum + r.latencyMs, 0));
-      const open = `    <testcase classname="imgenc.ask" name="${attr(name(v.variant))}" time="${time}"`;
+      const open = `    <testcase classname="imgenc.ask" name="${attr(name(v.variant))}"${file} time="${time}"`;
       if (v.status === "passed") return `${open}/>\n`;
       const failure = v.runs.find((r) => r.error !== undefined)?.error;
       const answers = v.answers.map((a) => `${a.count}x ${a.answer}`).join("\n");
@@ -64,7 +72,7 @@ export function askJunitXml(report: DatasetReport): string {
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
     `<testsuites name="imgenc ask" ${head}>\n` +
     `  <testsuite name="imgenc ask" ${head}>\n` +
-    report.cases.map((c) => testcases(c, report.variants)).join("") +
+    report.cases.map((c) => testcases(c, report.variants, report.dataset)).join("") +
     gates +
     "  </testsuite>\n</testsuites>\n"
   );

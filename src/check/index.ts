@@ -41,6 +41,8 @@ export interface CheckOptions extends CheckSettings {
   allowEmpty?: boolean;
   /** Only the index-th of count stable subsets of the images. */
   shard?: Shard;
+  /** Finding codes or severities (a severity also takes worse ones) that fail an image. */
+  failOn?: readonly string[];
   /**
    * Also keep what an HTML report embeds of each image (CheckItem.images). With `spool`, their
    * bytes wait in a temporary file in that folder, not in memory, until `close()`.
@@ -86,7 +88,13 @@ export interface CheckResult {
 }
 
 /** The settings check() validates, as CheckOptions names them. */
-const CHECKED: readonly SettingName[] = [...CONFIG_KEYS, ...SOURCE_SETTINGS, "jobs", "shard"];
+const CHECKED: readonly SettingName[] = [
+  ...CONFIG_KEYS,
+  ...SOURCE_SETTINGS,
+  "jobs",
+  "shard",
+  "failOn",
+];
 
 const NO_CONFIG: CheckConfig = { file: undefined, defaults: {}, overrides: [], root: "." };
 
@@ -158,6 +166,7 @@ function job(
       ...(settings.minPixels !== undefined && { minPixels: settings.minPixels }),
       ...(settings.maxPixels !== undefined && { maxPixels: settings.maxPixels }),
       gates: gatesOf(settings),
+      ...(options.failOn !== undefined && { failOn: options.failOn }),
     },
   };
 }

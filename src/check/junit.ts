@@ -29,6 +29,11 @@ export function escapeXml(text: string, attribute = false): string {
 
 const attr = (text: string) => escapeXml(text, true);
 
+/** ` file="..."` for a local file, so CI can link a testcase to it; nothing for URLs and data URIs. */
+export function fileAttribute(input: string): string {
+  return input === "-" || /^(data|https?):/i.test(input) ? "" : ` file="${attr(input)}"`;
+}
+
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 function gateFailure(gate: GateResult): string {
@@ -40,7 +45,7 @@ function gateFailure(gate: GateResult): string {
 }
 
 function testcase(item: CheckItem): string {
-  const open = `    <testcase classname="imgenc.check" name="${attr(item.file)}" time="${seconds(item.durationMs)}"`;
+  const open = `    <testcase classname="imgenc.check" name="${attr(item.file)}"${fileAttribute(item.file)} time="${seconds(item.durationMs)}"`;
   if (item.status === "passed") return `${open}/>\n`;
   let body = "";
   if (item.error) {

@@ -68,6 +68,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       ),
     );
   addGateOptions(compare, "compare");
+  addSettings(compare, "compare", ["failOn", "reporter", "output"]);
   addModelOptions(compare, "compare");
   addSourceOptions(compare, "compare").action(
     async (source: string, other: string | undefined, _opts, command: Command) => {
@@ -157,6 +158,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     "threshold",
   ]);
   addGateOptions(check, "check");
+  addSettings(check, "check", ["failOn", "reporter", "quiet", "verbose", "output"]);
   addModelOptions(check, "check");
   addSourceOptions(check, "check").action(async (paths: string[], _opts, command: Command) => {
     const { runCheckCommand } = await import("./commands/check.js");
@@ -204,10 +206,13 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       "--report <file.html>",
       "write a self-contained HTML report: the client paths compared, with the model's answers",
     );
-  addSettings(askCommand, "ask", ["minAccuracy", "maxAccuracyDrop", "cacheDir"]).option(
-    "--no-cache",
-    "with --dataset: ask everything again, and keep nothing",
-  );
+  addSettings(askCommand, "ask", [
+    "minAccuracy",
+    "maxAccuracyDrop",
+    "cacheDir",
+    "reporter",
+    "output",
+  ]).option("--no-cache", "with --dataset: ask everything again, and keep nothing");
   addSourceOptions(askCommand, "ask").action(
     async (source: string | undefined, _opts, command: Command) => {
       const { runAsk } = await import("./commands/ask.js");

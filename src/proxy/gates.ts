@@ -1,4 +1,4 @@
-import type { Severity } from "../findings/types.js";
+import { findingsFailing } from "../findings/gate.js";
 import type { ImageAnalysis } from "./analyse.js";
 
 /** The CI gates of a proxied run: what an image may not carry. */
@@ -7,12 +7,6 @@ export interface ProxyGates {
   failOn?: readonly string[];
   /** Lowest JPEG (or lossy WebP) quality an image may be sent at. */
   minQuality?: number;
-}
-
-const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
-
-function isSeverity(value: string): value is Severity {
-  return value in RANK;
 }
 
 /** The estimated quality of a lossy image: JPEG's from its tables, WebP's highest fitting. */
@@ -28,12 +22,8 @@ function lossyQuality(analysis: ImageAnalysis): number | undefined {
 /** Why one image breaks the gates, one phrase per broken gate; empty when it passes. */
 export function gateFailures(analysis: ImageAnalysis, gates: ProxyGates): string[] {
   const reasons: string[] = [];
-  for (const wanted of gates.failOn ?? []) {
-    const hits = analysis.findings.filter((f) =>
-      isSeverity(wanted) ? RANK[f.severity] >= RANK[wanted] : f.code === wanted,
-    );
-    for (const f of hits) reasons.push(`${f.code} (${f.severity})`);
-  }
+  for (const f of findingsFailing(analysis.findings, gates.failOn ?? []))
+    reasons.push(`${f.code} (${f.severity})`);
   const quality = lossyQuality(analysis);
   if (gates.minQuality !== undefined && quality !== undefined && quality < gates.minQuality) {
     reasons.push(`quality ${quality} is below ${gates.minQuality}`);

@@ -8,10 +8,23 @@ import { askReport } from "../../ask/report.js";
 import type { Expectation } from "../../ask/types.js";
 import { ImgencError } from "../../errors.js";
 import { formatAsk, formatDataset } from "../format/ask.js";
+import {
+  askAnnotations,
+  askSummary,
+  datasetAnnotations,
+  datasetSummary,
+} from "../format/github.js";
 import { colorLevel, type Io, stdinFile, write } from "../io.js";
 import { type SettingValues, settingValues } from "../options.js";
 import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
-import { localInputs, printThenReport, sourceOptions, writeOutputs } from "./shared.js";
+import {
+  assertOneStdout,
+  localInputs,
+  printThenReport,
+  sourceOptions,
+  stepSummary,
+  writeOutputs,
+} from "./shared.js";
 
 interface Flags {
   dataset?: string;
@@ -66,6 +79,11 @@ export async function runAsk(
 ): Promise<number> {
   const flags = command.opts<Flags>();
   const { values } = settingValues(command);
+  assertOneStdout({
+    ...flags,
+    reporter: values.reporter,
+    ...(values.output !== undefined && { output: values.output }),
+  });
   if (flags.dataset !== undefined) return runDataset(flags.dataset, source, values, flags, io);
   if (source === undefined) throw usage("ask needs a <source> image or --dataset <cases.jsonl>");
   for (const [given, name] of [
@@ -78,7 +96,17 @@ export async function runAsk(
   }
   if (values.prompt === undefined) throw usage("ask needs --prompt <text>");
   const reportPath = flags.report;
+  const { output } = values;
+  const github = values.reporter === "github";
   const inputs = localInputs([source]);
+  if (output !== undefined) {
+    const outputs = [
+      { option: "--output", path: output },
+      ...(reportPath !== undefined ? [{ option: "--report", path: reportPath }] : []),
+    ];
+    assertDistinctOutputs(outputs);
+    checkOutputs(outputs.slice(0, 1), inputs, source === "-" ? stdinFile(io.stdin) : undefined);
+  }
   if (reportPath !== undefined) {
     // The report compares the client paths on the source, read a second time.
     if (source === "-") throw usage("--report reads the source again: give a file or URL, not -");
@@ -96,7 +124,10 @@ export async function runAsk(
     prompt: values.prompt,
     ...(expect !== undefined && { expect }),
   });
+  const jsonDocument = () => `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`;
   const failures = await writeOutputs([
+    output !== undefined ? () => writeFileAtomic(output, jsonDocument(), inputs) : undefined,
+    github ? stepSummary(io, () => askSummary(source, report)) : undefined,
     reportPath !== undefined
       ? async () =>
           writeFileAtomic(
@@ -113,9 +144,10 @@ export async function runAsk(
     io,
     failures,
     async () => {
-      if (flags.json) {
-        await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`);
+      if (flags.json && output === undefined) {
+        await write(io.stdout, jsonDocument());
       } else {
+        if (github) await write(io.stdout, askAnnotations(source, report));
         const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
         await write(io.stdout, formatAsk(report, chalk));
       }
@@ -140,10 +172,18 @@ async function runDataset(
     throw usage(
       "with --dataset, expectations come from each case (expect, expect_regex, expect_number)",
     );
-  const outputs = flags.junit !== undefined ? [{ option: "--junit", path: flags.junit }] : [];
+  const { output } = values;
+  const github = values.reporter === "github";
+  const outputs = [
+    ...(flags.junit !== undefined ? [{ option: "--junit", path: flags.junit }] : []),
+    ...(output !== undefined ? [{ option: "--output", path: output }] : []),
+  ];
   assertDistinctOutputs(outputs);
-  checkOutputs(outputs, localInputs([dataset]));
+  const inputs = localInputs([dataset]);
+  checkOutputs(outputs, inputs);
   const pending: Promise<void>[] = [];
+  // With --output the JSON lines wait here and are written whole at the end.
+  const lines: string[] = [];
   const options: AskDatasetOptions = {
     ...requestOptions(values, io),
     ...(values.prompt !== undefined && { prompt: values.prompt }),
@@ -152,23 +192,31 @@ async function runDataset(
     cache: flags.cache ? (values.cacheDir ?? defaultCacheDir(io.env)) : false,
     ...(flags.jsonl && {
       onCase: (report: CaseReport) => {
-        pending.push(write(io.stdout, `${JSON.stringify(report)}\n`));
+        const line = `${JSON.stringify(report)}\n`;
+        if (output !== undefined) lines.push(line);
+        else pending.push(write(io.stdout, line));
       },
     }),
   };
   const report = await askDataset(dataset, options);
   await Promise.all(pending);
   const { junit } = flags;
+  const jsonDocument = () => `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`;
   const failures = await writeOutputs([
+    output !== undefined
+      ? () => writeFileAtomic(output, flags.jsonl ? lines : jsonDocument(), inputs)
+      : undefined,
     junit !== undefined ? () => writeFileAtomic(junit, askJunitXml(report), []) : undefined,
+    github ? stepSummary(io, () => datasetSummary(report)) : undefined,
   ]);
   return printThenReport(
     io,
     failures,
     async () => {
-      if (flags.json) {
-        await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`);
-      } else if (!flags.jsonl) {
+      if (output === undefined && flags.json) {
+        await write(io.stdout, jsonDocument());
+      } else if (output !== undefined || !flags.jsonl) {
+        if (github) await write(io.stdout, datasetAnnotations(report));
         const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
         await write(io.stdout, formatDataset(report, chalk));
       }

@@ -8,10 +8,17 @@ import { ImgencError } from "../../errors.js";
 import { checkReportPage } from "../../report/index.js";
 import { CONFIG_KEYS, SETTINGS, type SettingName } from "../../settings.js";
 import { formatCheck, progressLine } from "../format/check.js";
+import { checkAnnotations, checkSummary } from "../format/github.js";
 import { colorLevel, type Io, write } from "../io.js";
 import { longFlag, type SettingValues, settingValues } from "../options.js";
 import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
-import { localInputs, printThenReport, writeOutputs } from "./shared.js";
+import {
+  assertOneStdout,
+  localInputs,
+  printThenReport,
+  stepSummary,
+  writeOutputs,
+} from "./shared.js";
 
 interface Flags {
   allowEmpty?: boolean;
@@ -32,18 +39,25 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
   const flags = command.opts<Flags>();
   if (flags.json && flags.jsonl)
     throw new ImgencError("usage", "--json and --jsonl both want stdout; pick one");
+  // A setting the config also sets counts only when typed; the others carry their defaults.
+  const { values, given } = settingValues(command);
+  const { reporter, quiet, verbose, output, ...rest } = values;
+  if (quiet && verbose) throw new ImgencError("usage", "--quiet and --verbose: pick one");
+  assertOneStdout({ ...flags, reporter, ...(output !== undefined && { output }) });
   const outputs = [
     ...(flags.junit !== undefined ? [{ option: "--junit", path: flags.junit }] : []),
     ...(flags.report !== undefined ? [{ option: "--report", path: flags.report }] : []),
+    ...(output !== undefined ? [{ option: "--output", path: output }] : []),
   ];
   assertDistinctOutputs(outputs);
-  // A setting the config also sets counts only when typed; the others carry their defaults.
-  const { values, given } = settingValues(command);
-  const settings: SettingValues = { ...given };
-  for (const key of Object.keys(values) as SettingName[]) {
-    if (!(CONFIG_KEYS as readonly string[]).includes(key))
-      Object.assign(settings, { [key]: values[key] });
+  const settings: SettingValues = {};
+  for (const key of Object.keys(rest) as SettingName[]) {
+    if (given[key] !== undefined || !(CONFIG_KEYS as readonly string[]).includes(key))
+      Object.assign(settings, { [key]: (rest as SettingValues)[key] });
   }
+  const github = reporter === "github";
+  // With --output the JSON lines wait here and are written whole at the end.
+  const lines: string[] | undefined = output !== undefined && flags.jsonl ? [] : undefined;
 
   const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
   const progress = io.stderr.isTTY === true && !io.env.CI;
@@ -78,7 +92,11 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
       unregister = io.onInterrupt?.(() => controller.abort());
     },
     onItem: (item, done, total) => {
-      if (flags.jsonl) keep(write(io.stdout, `${JSON.stringify(itemJson(item))}\n`));
+      if (flags.jsonl) {
+        const line = `${JSON.stringify(itemJson(item))}\n`;
+        if (lines !== undefined) lines.push(line);
+        else keep(write(io.stdout, line));
+      }
       if (progress) keep(write(io.stderr, progressLine(done, total, item.file, columns)));
     },
   }).finally(() => unregister?.());
@@ -88,7 +106,16 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
 
     const { items, totals, notRun } = result;
     const { junit, report } = flags;
+    const jsonDocument = () => {
+      // Reports with client paths carry the compare document's version 2 shape.
+      const schemaVersion = items.some((i) => i.report?.clients !== undefined) ? 2 : 1;
+      const doc = { schemaVersion, images: items.map(itemJson), totals };
+      return `${JSON.stringify(doc, null, 2)}\n`;
+    };
     const failures = await writeOutputs([
+      output !== undefined
+        ? () => writeFileAtomic(output, lines ?? jsonDocument(), inputs)
+        : undefined,
       junit !== undefined
         ? () => writeFileAtomic(junit, junitXml(items, totals, { notRun }), inputs)
         : undefined,
@@ -100,6 +127,7 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
               inputs,
             )
         : undefined,
+      github ? stepSummary(io, () => checkSummary(items, totals)) : undefined,
     ]);
     const code = totals.interrupted ? 130 : totals.failed + totals.errors === 0 ? 0 : 1;
     return await printThenReport(
@@ -107,13 +135,12 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
       failures,
       async () => {
         if (stdoutFailure !== undefined) throw stdoutFailure;
-        if (flags.json) {
-          // Reports with client paths carry the compare document's version 2 shape.
-          const schemaVersion = items.some((i) => i.report?.clients !== undefined) ? 2 : 1;
-          const doc = { schemaVersion, images: items.map(itemJson), totals };
-          await write(io.stdout, `${JSON.stringify(doc, null, 2)}\n`);
-        } else if (!flags.jsonl) {
-          await write(io.stdout, formatCheck(items, totals, chalk));
+        if (output === undefined && flags.json) {
+          await write(io.stdout, jsonDocument());
+        } else if (output !== undefined || !flags.jsonl) {
+          if (github) await write(io.stdout, checkAnnotations(items));
+          const passed = quiet ? "failures" : verbose ? "all" : "some";
+          await write(io.stdout, formatCheck(items, totals, chalk, passed));
         }
       },
       code,

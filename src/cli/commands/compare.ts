@@ -1,20 +1,23 @@
 import { Chalk } from "chalk";
 import type { Command } from "commander";
 import { type CompareOptions, compare, diffPng } from "../../compare.js";
-import { ImgencError } from "../../errors.js";
+import { ImgencError, isImgencError } from "../../errors.js";
 import { gatesOf } from "../../gates.js";
 import { toDataUri } from "../../payload/build-data-uri.js";
 import { compareReportPage } from "../../report/index.js";
 import { formatCompare } from "../format/compare.js";
+import { compareAnnotations, compareSummary, errorAnnotation } from "../format/github.js";
 import { termSafe } from "../format/terminal.js";
 import { colorLevel, type Io, stdinFile, write } from "../io.js";
 import { settingValues } from "../options.js";
 import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
 import {
+  assertOneStdout,
   localInputs,
   modelOptions,
   printThenReport,
   sourceOptions,
+  stepSummary,
   writeOutputs,
 } from "./shared.js";
 
@@ -47,6 +50,11 @@ export async function runCompare(
   }
   if (flags.emit !== undefined && flags.json)
     throw usage("--emit and --json both want stdout; pick one");
+  const { reporter, output } = values;
+  if (flags.emit !== undefined && reporter === "github")
+    throw usage("--emit and --reporter github both want stdout; pick one");
+  assertOneStdout({ ...flags, reporter, ...(output !== undefined && { output }) });
+  const github = reporter === "github";
 
   const options: CompareOptions = {
     ...sourceOptions(values, io),
@@ -61,22 +69,36 @@ export async function runCompare(
     diff: flags.diff !== undefined || flags.report !== undefined,
     pixels: flags.report !== undefined,
     gates: gatesOf(values),
+    ...(values.failOn !== undefined && { failOn: values.failOn }),
   };
   const sources = other === undefined ? [source] : [source, other];
   if (sources.filter((s) => s === "-").length > 1) throw usage("only one source can be - (stdin)");
   const outputs = [
     ...(flags.diff !== undefined ? [{ option: "--diff", path: flags.diff }] : []),
     ...(flags.report !== undefined ? [{ option: "--report", path: flags.report }] : []),
+    ...(output !== undefined ? [{ option: "--output", path: output }] : []),
   ];
   assertDistinctOutputs(outputs);
   const inputs = localInputs(sources);
   checkOutputs(outputs, inputs, sources.includes("-") ? stdinFile(io.stdin) : undefined);
 
-  const result = await compare(source, other, options);
+  const result = await compare(source, other, options).catch(async (error: unknown) => {
+    // The log names the source that could not be read; the error itself still exits 2.
+    if (github && isImgencError(error)) {
+      const input = error.input ?? (other === undefined ? source : `${source} ${other}`);
+      await write(io.stdout, errorAnnotation(input, error.code, error.message));
+    }
+    throw error;
+  });
   const { report, artifacts } = result;
   const { diff, report: reportPath } = flags;
   const diffImage = artifacts.diff;
+  // The clients array is the one change of shape: documents without it stay version 1.
+  const jsonDocument = () =>
+    `${JSON.stringify({ schemaVersion: report.clients === undefined ? 1 : 2, ...report }, null, 2)}\n`;
   const failures = await writeOutputs([
+    output !== undefined ? () => writeFileAtomic(output, jsonDocument(), inputs) : undefined,
+    github ? stepSummary(io, () => compareSummary(sources.join(" "), report)) : undefined,
     reportPath !== undefined
       ? async () =>
           writeFileAtomic(
@@ -103,11 +125,10 @@ export async function runCompare(
       if (flags.emit !== undefined) {
         const payload = artifacts.payloads[flags.emit === "lossless" ? 0 : 1];
         await write(io.stdout, `${toDataUri(payload.mime, payload.bytes)}\n`);
-      } else if (flags.json) {
-        // The clients array is the one change of shape: documents without it stay version 1.
-        const schemaVersion = report.clients === undefined ? 1 : 2;
-        await write(io.stdout, `${JSON.stringify({ schemaVersion, ...report }, null, 2)}\n`);
+      } else if (flags.json && output === undefined) {
+        await write(io.stdout, jsonDocument());
       } else {
+        if (github) await write(io.stdout, compareAnnotations(source, report));
         const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
         await write(io.stdout, formatCompare(report, chalk));
       }

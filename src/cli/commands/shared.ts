@@ -1,10 +1,11 @@
+import { appendFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { type ImgencError, isImgencError } from "../../errors.js";
+import { ImgencError, isImgencError } from "../../errors.js";
 import type { ModelName, PlanOptions } from "../../models/registry.js";
 import type { ServerName } from "../../server/types.js";
 import type { SourceOptions } from "../../source/types.js";
 import { termSafe } from "../format/terminal.js";
-import { type Io, write } from "../io.js";
+import { cannotWrite, type Io, write } from "../io.js";
 import type { SettingValues } from "../options.js";
 
 /** The source limits every command applies, and stdin for "-". */
@@ -76,4 +77,37 @@ export async function printThenReport(
       await write(io.stderr, `imgenc: ${termSafe(failure.toString())}\n`);
   }
   return failures.length > 0 ? 2 : code;
+}
+
+/**
+ * Appends a job summary to the file GitHub Actions names in $GITHUB_STEP_SUMMARY; undefined
+ * (nothing to write) when it is unset.
+ */
+export function stepSummary(io: Io, markdown: () => string): (() => Promise<void>) | undefined {
+  const file = io.env.GITHUB_STEP_SUMMARY;
+  if (file === undefined || file === "") return undefined;
+  return async () => {
+    try {
+      await appendFile(file, markdown());
+    } catch (error) {
+      throw cannotWrite(file, error);
+    }
+  };
+}
+
+/** Where --json and --jsonl go: a file named by --output, else stdout, which then has no room. */
+export function assertOneStdout(flags: {
+  json?: boolean;
+  jsonl?: boolean;
+  output?: string;
+  reporter?: string;
+}): void {
+  const machine = flags.json ? "--json" : flags.jsonl ? "--jsonl" : undefined;
+  if (flags.output !== undefined && machine === undefined)
+    throw new ImgencError("usage", "--output writes the --json or --jsonl output; give one");
+  if (machine !== undefined && flags.output === undefined && flags.reporter === "github")
+    throw new ImgencError(
+      "usage",
+      `--reporter github and ${machine} both want stdout; write the JSON with --output <file>`,
+    );
 }

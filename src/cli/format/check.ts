@@ -42,13 +42,17 @@ function row(item: CheckItem, c: ChalkInstance): string[] {
   }
   const r = item.report;
   const m = r?.metrics;
-  const failed = (r?.gates ?? []).filter((g) => !g.passed).map((g) => `--${g.gate}`);
+  const failed = [
+    ...(r?.gates ?? []).filter((g) => !g.passed).map((g) => `--${g.gate}`),
+    ...(r?.failedFindings ?? []),
+  ];
   const clients = r?.clients;
   if (clients !== undefined && clients.length > 1) {
     const findings = clients.reduce((n, k) => n + k.findings.length, 0);
     const failedPaths = [
       ...clients.filter((k) => !k.passed).map((k) => k.client),
       ...(r?.refusedClients ?? []).map((k) => `${k.client} (refused)`),
+      ...(r?.failedFindings ?? []),
     ];
     return [
       mark,
@@ -97,16 +101,21 @@ function verdictLine(totals: CheckTotals, c: ChalkInstance): string {
   return `${c.red(`failed: ${bad} of ${totals.images} images`)} (${totals.failed} failed a gate, ${totals.errors} unreadable) in ${time}${stopped}`;
 }
 
-/** Summary table, worst images first, then the verdict. */
+/**
+ * Summary table, worst images first, then the verdict. The passed images listed: the first 10
+ * (`some`), none (`failures`) or every one (`all`).
+ */
 export function formatCheck(
   items: readonly CheckItem[],
   totals: CheckTotals,
   c: ChalkInstance,
+  passed: "some" | "failures" | "all" = "some",
 ): string {
   const ranked = rankWorstFirst(items);
   const bad = ranked.filter((i) => i.status !== "passed");
   const good = ranked.filter((i) => i.status === "passed");
-  const shown = [...bad, ...good.slice(0, PASSED_SHOWN)];
+  const limit = passed === "all" ? good.length : passed === "failures" ? 0 : PASSED_SHOWN;
+  const shown = [...bad, ...good.slice(0, limit)];
   const lines: string[] = [];
   if (shown.length > 0) {
     const header = [
@@ -121,8 +130,7 @@ export function formatCheck(
     ];
     const table = align([header, ...shown.flatMap((i) => [row(i, c), ...clientRowsOf(i, c)])]);
     lines.push(c.dim(table[0] ?? ""), ...table.slice(1));
-    if (good.length > PASSED_SHOWN)
-      lines.push(c.dim(`(${good.length - PASSED_SHOWN} more passed)`));
+    if (good.length > limit) lines.push(c.dim(`(${good.length - limit} more passed)`));
     lines.push("");
   }
   lines.push(verdictLine(totals, c));

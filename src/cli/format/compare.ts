@@ -263,7 +263,20 @@ function formatClients(
         : c.red(`failed: ${failed} of ${gates.length} gates`),
     );
   }
+  lines.push(...failOnLines(report, c));
   return `${lines.join("\n")}\n`;
+}
+
+/** The findings that broke --fail-on, when it was given. */
+function failOnLines(report: CompareReport, c: ChalkInstance): string[] {
+  const codes = report.failedFindings;
+  if (codes === undefined) return [];
+  return [
+    "",
+    codes.length === 0
+      ? c.green("passed: no finding --fail-on names")
+      : c.red(`failed: --fail-on: ${codes.join(", ")}`),
+  ];
 }
 
 /** The human report for `imgenc compare`. */
@@ -307,5 +320,6 @@ export function formatCompare(report: CompareReport, c: ChalkInstance): string {
         : c.red(`failed: ${failed} of ${report.gates.length} gates`),
     );
   }
+  lines.push(...failOnLines(report, c));
   return `${lines.join("\n")}\n`;
 }
