@@ -4,7 +4,7 @@ import { ImgencError, withInput } from "./errors.js";
 import { type DecodeOptions, decode } from "./image/decode.js";
 import { loadSharp } from "./image/sharp.js";
 import type { ModelName, PlanOptions } from "./models/registry.js";
-import { type Budget, type BudgetSteps, fitBudget } from "./payload/budget.js";
+import { type Budget, type BudgetSteps, fitBudget, overBudget } from "./payload/budget.js";
 import type { EncodeSettings } from "./payload/encode.js";
 import { originalPayload } from "./payload/lossless.js";
 import type { JpegSettings, Payload } from "./payload/types.js";
@@ -35,9 +35,24 @@ export interface EncodeResult {
   steps: BudgetSteps;
 }
 
+/** A payload that is sent as it is made (a client path's, a model's view) must fit as it is. */
+function assertFits(payload: Payload, budget: Budget, input: string, what: string): void {
+  const over = overBudget(payload.bytes.length, payload.width, payload.height, budget);
+  if (over !== undefined) {
+    throw new ImgencError("cannot-fit", `${what} is ${over}, and cannot be shrunk`, { input });
+  }
+}
+
 /** Reads a source and builds one payload from it, within the budget when one is given. */
 export async function encode(spec: string, options: EncodeOptions): Promise<EncodeResult> {
-  validateOptions(options, [...SOURCE_SETTINGS, "minPixels", "maxPixels", "maxBytes", "maxSide"]);
+  validateOptions(options, [
+    ...SOURCE_SETTINGS,
+    "minPixels",
+    "maxPixels",
+    "maxBytes",
+    "maxBase64Bytes",
+    "maxSide",
+  ]);
   if (typeof options.encoding === "object") {
     validateOptions(
       options.encoding,
@@ -58,6 +73,7 @@ export async function encode(spec: string, options: EncodeOptions): Promise<Enco
         jpeg: encoding.jpeg,
       }),
     );
+    assertFits(payload, options, source.input, `the payload ${encoding.client} sends`);
     return { source, payload, steps: {} };
   }
   if (typeof encoding === "object" && "modelView" in encoding) {
@@ -93,6 +109,7 @@ export async function encode(spec: string, options: EncodeOptions): Promise<Enco
       height: view.height,
       bytes,
     };
+    assertFits(payload, options, source.input, `${plan.model}'s view`);
     const steps: BudgetSteps = plan.resized
       ? { resized: { from: [pixels.width, pixels.height], to: [view.width, view.height] } }
       : {};
@@ -108,12 +125,7 @@ export async function encode(spec: string, options: EncodeOptions): Promise<Enco
       );
     }
     const payload = originalPayload(image, source.bytes);
-    const over =
-      options.maxBytes !== undefined && payload.bytes.length > options.maxBytes
-        ? `${payload.bytes.length} bytes, over --max-bytes ${options.maxBytes}`
-        : options.maxSide !== undefined && Math.max(image.width, image.height) > options.maxSide
-          ? `${image.width}x${image.height}, over --max-side ${options.maxSide}`
-          : undefined;
+    const over = overBudget(payload.bytes.length, image.width, image.height, options);
     if (over !== undefined) {
       throw new ImgencError(
         "cannot-fit",

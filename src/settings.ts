@@ -609,14 +609,21 @@ export const SETTINGS = {
     name: "maxBytes",
     flags: "--max-bytes <size>",
     commands: ["encode"],
-    help: "largest payload in bytes (e.g. 5MB): shrink or lower quality to fit",
+    help: "largest image file in bytes, before base64 (e.g. 3MB): shrink or lower quality to fit",
+    ...byteSize(),
+  },
+  maxBase64Bytes: {
+    name: "maxBase64Bytes",
+    flags: "--max-base64-bytes <size>",
+    commands: ["encode"],
+    help: "largest payload as base64 text, which Anthropic's 5 MB counts: shrink or lower quality to fit; --request anthropic sets 5MB, --request openai 20MB",
     ...byteSize(),
   },
   maxSide: {
     name: "maxSide",
     flags: "--max-side <px>",
     commands: ["encode"],
-    help: "largest width or height: shrink to fit, never enlarge",
+    help: "largest width or height: shrink to fit, never enlarge; --request anthropic sets 8000",
     ...numberIn({ min: 1, max: 1_000_000, integer: true }),
   },
   modelView: {

@@ -8,6 +8,22 @@ import { buildProgram } from "./program.js";
 /** 0 passed, 1 a gate failed, 2 usage or input error, 3 an internal error (a bug). */
 const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
 
+/** Whether stdout is a JSON document or JSON lines: --json or --jsonl before any `--`. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  const flags = end === -1 ? argv : argv.slice(0, end);
+  return flags.includes("--json") || flags.includes("--jsonl");
+}
+
+/**
+ * The error as the JSON document (or line) a script reads on stdout instead of a result, so
+ * `| jq` always gets one; the message and input are already masked.
+ */
+function errorDocument(code: string, message: string, input?: string): string {
+  const error = { code, ...(input !== undefined && { input }), message };
+  return `${JSON.stringify({ schemaVersion: 1, error })}\n`;
+}
+
 /**
  * commander's message in imgenc's one-line voice: "error: " dropped, its "(Did you mean ...?)"
  * line folded in, and where to read the usage of the command that was run.
@@ -35,6 +51,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   watchStream(io.stdout, "<stdout>");
   watchStream(io.stderr, "<stderr>", { quiet: true });
   const debug = argv.includes("--debug");
+  const json = wantsJson(argv);
   // Error text can carry a file name, a URL or a server's words: escaped, and URLs masked.
   const stack = (value: Error) => termSafeLines(redactText(value.stack ?? value.message));
   let reported: unknown;
@@ -44,11 +61,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } catch (error) {
     reported = error;
     if (isImgencError(error)) {
+      if (json) await writeJson(io, errorDocument(error.code, error.message, error.input));
       await write(io.stderr, `imgenc: ${termSafe(error.toString())}\n`);
       if (debug && error.cause instanceof Error) await write(io.stderr, `${stack(error.cause)}\n`);
       code = EXIT.usage;
     } else {
       const message = redactText(error instanceof Error ? error.message : String(error));
+      if (json) await writeJson(io, errorDocument("internal", message.split("\n")[0] ?? ""));
       await write(
         io.stderr,
         debug && error instanceof Error
@@ -69,6 +88,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   return code;
 }
 
+/** Writes the error document to stdout; a stdout that fails is reported as stdout's failure. */
+async function writeJson(io: Io, text: string): Promise<void> {
+  await write(io.stdout, text).catch(() => {});
+}
+
 async function run(argv: string[], io: Io): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, (code) => {
@@ -83,8 +107,9 @@ async function run(argv: string[], io: Io): Promise<number> {
       if (error.exitCode === 0) return EXIT.ok;
       if (error.code !== "commander.help") {
         // commander echoes what was typed: a URL's password or an escape sequence among it.
-        const line = termSafe(redactText(usageLine(error.message, program, argv)));
-        await write(io.stderr, `imgenc: ${line}\n`);
+        const line = redactText(usageLine(error.message, program, argv));
+        if (wantsJson(argv)) await writeJson(io, errorDocument("usage", line));
+        await write(io.stderr, `imgenc: ${termSafe(line)}\n`);
       }
       return EXIT.usage;
     }

@@ -99,6 +99,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option("-o, --output <file>", "write to a file instead of stdout");
   addSettings(encode, "encode", [
     "maxBytes",
+    "maxBase64Bytes",
     "modelView",
     "server",
     "maxSide",

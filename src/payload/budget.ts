@@ -1,13 +1,49 @@
 import { ImgencError } from "../errors.js";
+import { count } from "../format/numbers.js";
 import type { DecodedImage } from "../image/decode.js";
+import { base64Length } from "./build-data-uri.js";
 import { type EncodeSettings, encodeImage, resizeImage } from "./encode.js";
 import type { Payload } from "./types.js";
 
 export interface Budget {
-  /** Largest payload, in bytes (the decoded image file, not its base64). */
+  /** Largest payload, in bytes (the image file, not its base64). */
   maxBytes?: number;
+  /** Largest payload as base64 text, in characters: what Anthropic's 5 MB limit counts. */
+  maxBase64Bytes?: number;
   /** Largest width or height, in pixels. */
   maxSide?: number;
+}
+
+/** The largest file whose base64 text (4 characters per 3 bytes, padded) is at most `length`. */
+function bytesForBase64(length: number): number {
+  return Math.floor(length / 4) * 3;
+}
+
+/** The budget's byte limit, both limits applied; undefined when it has none. */
+function byteLimit(budget: Budget): number | undefined {
+  const limits = [
+    budget.maxBytes,
+    budget.maxBase64Bytes === undefined ? undefined : bytesForBase64(budget.maxBase64Bytes),
+  ].filter((limit): limit is number => limit !== undefined);
+  return limits.length === 0 ? undefined : Math.min(...limits);
+}
+
+/** The limit a payload of `bytes` breaks, in words; undefined when it fits. */
+export function overBudget(bytes: number, width: number, height: number, budget: Budget) {
+  if (budget.maxBytes !== undefined && bytes > budget.maxBytes)
+    return `${count(bytes)} bytes, over --max-bytes ${count(budget.maxBytes)}`;
+  const base64 = base64Length(bytes);
+  if (budget.maxBase64Bytes !== undefined && base64 > budget.maxBase64Bytes)
+    return `${count(base64)} bytes as base64, over --max-base64-bytes ${count(budget.maxBase64Bytes)}`;
+  if (budget.maxSide !== undefined && Math.max(width, height) > budget.maxSide)
+    return `${width}x${height}, over --max-side ${budget.maxSide}`;
+  return undefined;
+}
+
+function limitWords(budget: Budget, maxBytes: number): string {
+  return budget.maxBase64Bytes !== undefined && maxBytes === bytesForBase64(budget.maxBase64Bytes)
+    ? `${count(budget.maxBase64Bytes)} bytes of base64 (${count(maxBytes)} bytes)`
+    : `${count(maxBytes)} bytes`;
 }
 
 /** What had to change to fit the budget; absent fields were left alone. */
@@ -77,7 +113,7 @@ export async function fitBudget(
     await resizeTo(budget.maxSide);
   }
   let payload = await encodeImage(current, settings);
-  const maxBytes = budget.maxBytes;
+  const maxBytes = byteLimit(budget);
   if (maxBytes === undefined || payload.bytes.length <= maxBytes) return { payload, steps };
 
   const lossy = settings.format !== "png";
@@ -99,7 +135,7 @@ export async function fitBudget(
     if (next < MIN_SIDE) {
       throw new ImgencError(
         "cannot-fit",
-        `cannot fit in ${maxBytes} bytes even at ${MIN_SIDE} px${lossy ? ` and quality ${MIN_BUDGET_QUALITY}` : ""}`,
+        `cannot fit in ${limitWords(budget, maxBytes)} even at ${MIN_SIDE} px${lossy ? ` and quality ${MIN_BUDGET_QUALITY}` : ""}`,
       );
     }
     await resizeTo(next);

@@ -283,7 +283,8 @@ describe("imgenc check: what it finds", () => {
     const missing = join(work, "no-such-folder");
     const result = await runMain(["check", fixture("grey.png"), missing, "--json"]);
     assert.equal(result.code, 2);
-    assert.equal(result.stdout, "");
+    const error = { code: "usage", input: missing, message: "no such file or folder" };
+    assert.equal(result.stdout, `${JSON.stringify({ schemaVersion: 1, error })}\n`);
     assert.equal(result.stderr, `imgenc: ${missing}: no such file or folder\n`);
   });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
@@ -155,6 +155,73 @@ describe("imgenc encode budgets", () => {
     const original = await runMain(["encode", PHOTO, "--lossless", "original", "--max-side", "10"]);
     assert.equal(original.code, 2);
     assert.match(original.stderr, /drop --lossless original/);
+  });
+});
+
+describe("imgenc encode --request: the API's own limits by default", () => {
+  // 1200x1200 noise: a 4.3 MB PNG file, whose base64 (5.8 MB) is over Anthropic's 5 MB.
+  let noisy = "";
+  let wide = "";
+  before(async () => {
+    noisy = join(work, "noise-4mb.png");
+    writeFileSync(noisy, await noisePng(1200, 1200));
+    wide = join(work, "wide.png");
+    writeFileSync(wide, await noisePng(8100, 4));
+  });
+  const part = (stdout: string) => JSON.parse(stdout);
+
+  test("anthropic: the base64 text is kept under 5 MB, though the file already was", async () => {
+    assert.ok(statSync(noisy).size < 5 * 1024 ** 2);
+    const result = await runMain(["encode", noisy, "--request", "anthropic"]);
+    assert.equal(result.code, 0, result.stderr);
+    const { data } = part(result.stdout).source;
+    assert.ok(data.length <= 5 * 1024 ** 2, `${data.length} base64 bytes`);
+    assert.ok(data.length > 4 * 1024 ** 2, "shrunk no more than it had to");
+    assert.match(result.stderr, /resized 1200x1200 to \d+x\d+/);
+    // OpenAI's 20 MB leaves it alone; a typed limit wins over the API's.
+    const openai = await runMain(["encode", noisy, "--request", "openai"]);
+    assert.equal(openai.stderr, "");
+    const typed = await runMain([
+      "encode",
+      noisy,
+      "--request",
+      "anthropic",
+      "--max-base64-bytes",
+      "8MB",
+    ]);
+    assert.equal(typed.stderr, "");
+  });
+
+  test("anthropic: the original bytes over its limit are exit 2, naming the base64 size", async () => {
+    const result = await runMain([
+      "encode",
+      noisy,
+      "--lossless",
+      "original",
+      "--request",
+      "anthropic",
+    ]);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /the original bytes are 5,7\d\d,\d{3} bytes as base64, over --max-base64-bytes 5,242,880; drop --lossless original/,
+    );
+  });
+
+  test("anthropic: over 8000 px is shrunk to 8000", async () => {
+    const result = await runMain(["encode", wide, "--request", "anthropic"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /resized 8100x4 to 8000x4/);
+    const meta = await sharp(Buffer.from(part(result.stdout).source.data, "base64")).metadata();
+    assert.deepEqual([meta.width, meta.height], [8000, 4]);
+  });
+
+  test("--max-base64-bytes without --request counts the base64 text", async () => {
+    const result = await runMain(["encode", PHOTO, "--max-base64-bytes", "20000", "--base64"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stdout.trimEnd().length <= 20000);
+    const small = await runMain(["encode", PHOTO, "--lossy", "--max-base64-bytes", "100"]);
+    assert.match(small.stderr, /cannot fit in 100 bytes of base64 \(75 bytes\)/);
   });
 });
 

@@ -39,6 +39,8 @@ function folderWithInput(name = "in.png"): { dir: string; input: string } {
   return { dir, input };
 }
 
+/** Nothing on stdout, or with --json/--jsonl only the error document. */
+const ONLY_AN_ERROR = /^(|\{"schemaVersion":1,"error":\{[^\n]*\}\}\n)$/;
 const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 const temporaries = (dir: string) => readdirSync(dir).filter((name) => name.endsWith(".tmp"));
 
@@ -285,7 +287,7 @@ describe("outputs: the same file named twice is a usage error before any work", 
     for (const { args, options } of cases) {
       const result = await runMain(args);
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
-      assert.equal(result.stdout, "", "no image was compared");
+      assert.match(result.stdout, ONLY_AN_ERROR, "no image was compared");
       assertOneLine(result.stderr);
       assert.ok(
         result.stderr.endsWith(`: ${options} both write this file; give each its own\n`),
@@ -317,7 +319,7 @@ describe("outputs: checked before the work, and results kept when a write fails 
     const junit = join(dir, "no", "such", "j.xml");
     const result = await runMain(["check", input, "--jsonl", "--junit", junit]);
     assert.equal(result.code, 2);
-    assert.equal(result.stdout, "", "no image was compared");
+    assert.equal(JSON.parse(result.stdout).error.code, "output", "no image was compared");
     assert.equal(
       result.stderr,
       `imgenc: ${junit}: folder ${join(dir, "no", "such")} does not exist\n`,
@@ -339,7 +341,11 @@ describe("outputs: checked before the work, and results kept when a write fails 
     for (const args of cases) {
       const result = await runMain(args);
       assert.equal(result.code, 2, args.join(" "));
-      assert.equal(result.stdout, "", `${args.join(" ")}: work was done before the check`);
+      assert.match(
+        result.stdout,
+        ONLY_AN_ERROR,
+        `${args.join(" ")}: work was done before the check`,
+      );
       assert.equal(result.stderr, `imgenc: ${args.at(-1)}: cannot write: read-only file system\n`);
     }
   });

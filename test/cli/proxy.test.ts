@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { runMain } from "../helpers/cli.js";
 import { skipUnlessPython } from "../helpers/python.js";
+import { assertSchema } from "../helpers/schemas.js";
 import { SEED_ENCODE, seedDataUri } from "../helpers/seed.js";
 
 const KEY = "sk-test-0a1b2c3d4e5f60718293";
@@ -70,6 +71,7 @@ describe("imgenc proxy -- <command>", () => {
     // The client's own output: the proxy's answer, in the API's shape.
     assert.match(run.stdout, /saw 1 image:\n1\. JPEG 96x64 q75 4:2:0/);
     const record = JSON.parse((await readFile(log, "utf8")).trim());
+    assertSchema("proxy-log", record);
     assert.equal(record.report.jpeg.quality, 75);
     assert.equal(record.report.identification.candidates[0].client, "pillow");
     noKey(run.stdout, run.stderr, await readFile(log, "utf8"));

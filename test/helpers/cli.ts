@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { assertOutputSchema } from "./schemas.js";
 
 /** Repository root, from dist/test/helpers. */
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -41,6 +42,12 @@ export function runCli(
     child.on("error", reject);
     child.on("close", (code) => {
       const stdoutBytes = Buffer.concat(out);
+      try {
+        assertOutputSchema(args, stdoutBytes.toString("utf8"));
+      } catch (error) {
+        reject(error);
+        return;
+      }
       resolve({
         code,
         stdout: stdoutBytes.toString("utf8"),
@@ -157,6 +164,7 @@ export async function runMain(args: string[], options: MainOptions = {}): Promis
     leave();
   }
   const stdoutBytes = Buffer.concat(chunks.stdout);
+  assertOutputSchema(args, stdoutBytes.toString("utf8"));
   return {
     code,
     stdout: stdoutBytes.toString("utf8"),

@@ -4,7 +4,7 @@ import { ImgencError } from "../../errors.js";
 import { count } from "../../format/numbers.js";
 import type { BudgetSteps } from "../../payload/budget.js";
 import type { EncodeFormat } from "../../payload/encode.js";
-import { formatPayload, type PayloadForm } from "../../payload/request.js";
+import { API_LIMITS, formatPayload, type PayloadForm } from "../../payload/request.js";
 import { SETTINGS } from "../../settings.js";
 import { termSafe } from "../format/terminal.js";
 import { type Io, stdinFile, write } from "../io.js";
@@ -47,7 +47,12 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
   }
   if (
     values.modelView !== undefined &&
-    (flags.lossy || given.lossless || given.format || values.maxBytes || values.maxSide)
+    (flags.lossy ||
+      given.lossless ||
+      given.format ||
+      values.maxBytes ||
+      values.maxBase64Bytes ||
+      values.maxSide)
   ) {
     throw usage("--model-view prints the model's own view as PNG; drop the other encoding options");
   }
@@ -65,9 +70,11 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
             ? "--model-view"
             : values.maxBytes !== undefined
               ? "--max-bytes"
-              : values.maxSide !== undefined
-                ? "--max-side"
-                : undefined;
+              : values.maxBase64Bytes !== undefined
+                ? "--max-base64-bytes"
+                : values.maxSide !== undefined
+                  ? "--max-side"
+                  : undefined;
     if (other !== undefined) {
       throw usage(`--client prints what that client sends; it cannot be combined with ${other}`);
     }
@@ -119,7 +126,10 @@ export async function runEncode(spec: string, command: Command, io: Io): Promise
                 quality: values.quality ?? SETTINGS.quality.default,
                 subsampling: values.subsampling ?? SETTINGS.subsampling.default,
               },
+    // The API's own limits unless the command line sets its own.
+    ...(flags.request !== undefined && API_LIMITS[flags.request]),
     ...(values.maxBytes !== undefined && { maxBytes: values.maxBytes }),
+    ...(values.maxBase64Bytes !== undefined && { maxBase64Bytes: values.maxBase64Bytes }),
     ...(values.maxSide !== undefined && { maxSide: values.maxSide }),
   });
   const form: PayloadForm = flags.request ?? (flags.base64 ? "base64" : "data-uri");
