@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
@@ -63,11 +63,19 @@ const DOCUMENTS: Record<string, { json: SchemaName; jsonl?: SchemaName }> = {
  * Validates what a run printed on stdout with --json or --jsonl against its command's schema:
  * runMain and runCli call this on every run, so every JSON output of the tests is checked.
  */
-export function assertOutputSchema(args: readonly string[], stdout: string): void {
+export function assertOutputSchema(args: readonly string[], printed: string): void {
+  let stdout = printed;
   const end = args.indexOf("--");
   const flags = end === -1 ? args : args.slice(0, end);
   const command = flags.find((arg) => !arg.startsWith("-"));
   const documents = command === undefined ? undefined : DOCUMENTS[command];
+  // With --output the document goes to that file, and stdout keeps the table or annotations.
+  const output = flags.indexOf("--output");
+  if (output !== -1) {
+    const file = flags[output + 1];
+    if (file === undefined || !existsSync(file)) return;
+    stdout = readFileSync(file, "utf8");
+  }
   if (documents === undefined || stdout.trim() === "") return;
   if (documents.jsonl !== undefined && flags.includes("--jsonl")) {
     for (const line of stdout.split("\n").filter((l) => l !== ""))
