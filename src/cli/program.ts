@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { type CommandName, SETTINGS, SOURCE_SETTINGS } from "../settings.js";
 import { findingCodesHelp } from "./format/findings.js";
-import type { Io } from "./io.js";
+import { type Io, terminalWidth } from "./io.js";
 import { addSettings, choiceOption, settingOption } from "./options.js";
 
 function version(): string {
@@ -37,10 +37,14 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .description("See what encoding an image for a vision-language model does to it.")
     .version(version(), "-V, --version")
     .option("--debug", "print stack traces for errors")
+    .option("--color", "colour the output even when it is not a terminal")
+    .option("--no-color", "never colour the output (as NO_COLOR=1 or TERM=dumb)")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      getOutHelpWidth: () => terminalWidth(io.stdout) ?? 80,
+      getErrHelpWidth: () => terminalWidth(io.stderr) ?? 80,
       // main() prints usage errors in imgenc's own one-line voice.
       outputError: () => undefined,
     });

@@ -1,4 +1,4 @@
-import { Chalk } from "chalk";
+import type { ChalkInstance } from "chalk";
 import type { Command } from "commander";
 import { defaultCacheDir } from "../../ask/cache.js";
 import { type AskDatasetOptions, askDataset, type CaseReport } from "../../ask/dataset.js";
@@ -8,10 +8,16 @@ import { askReport } from "../../ask/report.js";
 import type { Expectation } from "../../ask/types.js";
 import { ImgencError } from "../../errors.js";
 import { formatAsk, formatDataset } from "../format/ask.js";
-import { colorLevel, type Io, stdinFile, write } from "../io.js";
+import { type Io, stdinFile, write } from "../io.js";
 import { type SettingValues, settingValues } from "../options.js";
 import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
-import { localInputs, printThenReport, sourceOptions, writeOutputs } from "./shared.js";
+import {
+  localInputs,
+  printThenReport,
+  sourceOptions,
+  stdoutStyle,
+  writeOutputs,
+} from "./shared.js";
 
 interface Flags {
   dataset?: string;
@@ -66,7 +72,9 @@ export async function runAsk(
 ): Promise<number> {
   const flags = command.opts<Flags>();
   const { values } = settingValues(command);
-  if (flags.dataset !== undefined) return runDataset(flags.dataset, source, values, flags, io);
+  const { chalk } = stdoutStyle(command, io);
+  if (flags.dataset !== undefined)
+    return runDataset(flags.dataset, source, values, flags, io, chalk);
   if (source === undefined) throw usage("ask needs a <source> image or --dataset <cases.jsonl>");
   for (const [given, name] of [
     [flags.jsonl, "--jsonl"],
@@ -116,7 +124,6 @@ export async function runAsk(
       if (flags.json) {
         await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`);
       } else {
-        const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
         await write(io.stdout, formatAsk(report, chalk));
       }
     },
@@ -130,6 +137,7 @@ async function runDataset(
   values: SettingValues,
   flags: Flags,
   io: Io,
+  chalk: ChalkInstance,
 ): Promise<number> {
   if (source !== undefined) throw usage("give a <source> or --dataset, not both");
   if (flags.json && flags.jsonl) throw usage("--json and --jsonl both want stdout; pick one");
@@ -169,7 +177,6 @@ async function runDataset(
       if (flags.json) {
         await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`);
       } else if (!flags.jsonl) {
-        const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
         await write(io.stdout, formatDataset(report, chalk));
       }
     },

@@ -1,5 +1,4 @@
 import { dirname, resolve } from "node:path";
-import { Chalk } from "chalk";
 import type { Command } from "commander";
 import { check, describeWarning } from "../../check/index.js";
 import { junitXml } from "../../check/junit.js";
@@ -8,10 +7,10 @@ import { ImgencError } from "../../errors.js";
 import { checkReportPage } from "../../report/index.js";
 import { CONFIG_KEYS, SETTINGS, type SettingName } from "../../settings.js";
 import { formatCheck, progressLine } from "../format/check.js";
-import { colorLevel, type Io, write } from "../io.js";
+import { type Io, write } from "../io.js";
 import { longFlag, type SettingValues, settingValues } from "../options.js";
 import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
-import { localInputs, printThenReport, writeOutputs } from "./shared.js";
+import { localInputs, printThenReport, stdoutStyle, writeOutputs } from "./shared.js";
 
 interface Flags {
   allowEmpty?: boolean;
@@ -45,7 +44,7 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
       Object.assign(settings, { [key]: values[key] });
   }
 
-  const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
+  const { chalk, width } = stdoutStyle(command, io);
   const progress = io.stderr.isTTY === true && !io.env.CI;
   const columns = (io.stderr as { columns?: number }).columns ?? 80;
   const controller = new AbortController();
@@ -113,7 +112,7 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
           const doc = { schemaVersion, images: items.map(itemJson), totals };
           await write(io.stdout, `${JSON.stringify(doc, null, 2)}\n`);
         } else if (!flags.jsonl) {
-          await write(io.stdout, formatCheck(items, totals, chalk));
+          await write(io.stdout, formatCheck(items, totals, chalk, width));
         }
       },
       code,

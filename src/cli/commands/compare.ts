@@ -1,4 +1,3 @@
-import { Chalk } from "chalk";
 import type { Command } from "commander";
 import { type CompareOptions, compare, diffPng } from "../../compare.js";
 import { ImgencError } from "../../errors.js";
@@ -7,7 +6,7 @@ import { toDataUri } from "../../payload/build-data-uri.js";
 import { compareReportPage } from "../../report/index.js";
 import { formatCompare } from "../format/compare.js";
 import { termSafe } from "../format/terminal.js";
-import { colorLevel, type Io, stdinFile, write } from "../io.js";
+import { type Io, stdinFile, write } from "../io.js";
 import { settingValues } from "../options.js";
 import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
 import {
@@ -15,6 +14,7 @@ import {
   modelOptions,
   printThenReport,
   sourceOptions,
+  stdoutStyle,
   writeOutputs,
 } from "./shared.js";
 
@@ -108,8 +108,8 @@ export async function runCompare(
         const schemaVersion = report.clients === undefined ? 1 : 2;
         await write(io.stdout, `${JSON.stringify({ schemaVersion, ...report }, null, 2)}\n`);
       } else {
-        const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
-        await write(io.stdout, formatCompare(report, chalk));
+        const { chalk, width } = stdoutStyle(command, io);
+        await write(io.stdout, formatCompare(report, chalk, width));
       }
     },
     report.passed ? 0 : 1,

@@ -1,10 +1,12 @@
 import { fileURLToPath } from "node:url";
+import { Chalk, type ChalkInstance } from "chalk";
+import type { Command } from "commander";
 import { type ImgencError, isImgencError } from "../../errors.js";
 import type { ModelName, PlanOptions } from "../../models/registry.js";
 import type { ServerName } from "../../server/types.js";
 import type { SourceOptions } from "../../source/types.js";
 import { termSafe } from "../format/terminal.js";
-import { type Io, write } from "../io.js";
+import { colorLevel, type Io, terminalWidth, write } from "../io.js";
 import type { SettingValues } from "../options.js";
 
 /** The source limits every command applies, and stdin for "-". */
@@ -76,4 +78,19 @@ export async function printThenReport(
       await write(io.stderr, `imgenc: ${termSafe(failure.toString())}\n`);
   }
   return failures.length > 0 ? 2 : code;
+}
+
+/**
+ * How stdout shows results: its colours (after --color/--no-color, NO_COLOR, FORCE_COLOR and
+ * TERM) and, on a terminal, the width to fit.
+ */
+export function stdoutStyle(
+  command: Command,
+  io: Io,
+): { chalk: ChalkInstance; width: number | undefined } {
+  const flag = command.optsWithGlobals<{ color?: boolean }>().color;
+  return {
+    chalk: new Chalk({ level: colorLevel(io.stdout, io.env, flag) }),
+    width: terminalWidth(io.stdout),
+  };
 }
