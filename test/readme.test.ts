@@ -38,6 +38,6 @@ test("the README lists every finding code, in tables generated from FINDING_CODE
 });
 
 test("the README shows the two set-up commands", () => {
-  assert.match(readme, /npm install && npx imgenc compare fixtures\/[\w-]+\.png/);
+  assert.match(readme, /npm install && npm run build && npx imgenc compare fixtures\/[\w-]+\.png/);
   assert.match(readme, /```sh\nnpm test\n```/);
 });
