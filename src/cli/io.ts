@@ -5,7 +5,7 @@ import { ImgencError } from "../errors.js";
 
 /** Everything the CLI touches of the process, so tests and embedders can pass their own. */
 export interface Io {
-  stdout: Writable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable & { isTTY?: boolean };
   stdin: Readable;
   env: NodeJS.ProcessEnv;
@@ -16,10 +16,16 @@ export interface Io {
 }
 
 /**
- * chalk level for a stream: NO_COLOR wins, then FORCE_COLOR (0-3, or empty/"true" for 1),
- * then colour only on a TTY.
+ * chalk level for a stream: --color or --no-color (`flag`) wins, then NO_COLOR, then FORCE_COLOR
+ * (0-3, or empty/"true" for 1), then TERM=dumb (no colour), then colour only on a TTY.
  */
-export function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): 0 | 1 | 2 | 3 {
+export function colorLevel(
+  stream: { isTTY?: boolean },
+  env: NodeJS.ProcessEnv,
+  flag?: boolean,
+): 0 | 1 | 2 | 3 {
+  if (flag === false) return 0;
+  if (flag === true) return env.COLORTERM === "truecolor" ? 3 : 1;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return 0;
   const force = env.FORCE_COLOR;
   if (force !== undefined) {
@@ -29,8 +35,14 @@ export function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv):
     if (level >= 0 && level <= 3) return level as 0 | 1 | 2 | 3;
     return 1;
   }
-  if (!stream.isTTY) return 0;
+  if (env.TERM === "dumb" || !stream.isTTY) return 0;
   return env.COLORTERM === "truecolor" ? 3 : 1;
+}
+
+/** The width output is fitted to: a terminal's columns (80 if it does not say); none when piped. */
+export function terminalWidth(stream: { isTTY?: boolean; columns?: number }): number | undefined {
+  if (!stream.isTTY) return undefined;
+  return stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80;
 }
 
 const WRITE_ERRORS: Record<string, string> = {

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
-import { Command } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { type CommandName, SETTINGS, SOURCE_SETTINGS } from "../settings.js";
+import { completionScript, SHELLS, type Shell } from "./completion.js";
 import { findingCodesHelp } from "./format/findings.js";
-import type { Io } from "./io.js";
+import { type Io, terminalWidth, write } from "./io.js";
 import { addSettings, choiceOption, settingOption } from "./options.js";
 
 function version(): string {
@@ -35,15 +36,27 @@ const PILLOW_DEFAULT = `(quality ${SETTINGS.quality.default}, ${SETTINGS.subsamp
 export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
   const program = new Command("imgenc")
     .description("See what encoding an image for a vision-language model does to it.")
-    .version(version(), "-V, --version")
+    .version(version(), "-V, --version", "print the version (also -v)")
+    .addOption(new Option("-v").hideHelp())
     .option("--debug", "print stack traces for errors")
+    .option("--color", "colour the output even when it is not a terminal")
+    .option("--no-color", "never colour the output (as NO_COLOR=1 or TERM=dumb)")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      getOutHelpWidth: () => terminalWidth(io.stdout) ?? 80,
+      getErrHelpWidth: () => terminalWidth(io.stderr) ?? 80,
       // main() prints usage errors in imgenc's own one-line voice.
       outputError: () => undefined,
-    });
+    })
+    // Every command's help lists --debug, --color and the others under "Global Options".
+    .configureHelp({ showGlobalOptions: true });
+  // -v as -V: what most tools answer to.
+  program.on("option:v", () => {
+    io.stdout.write(`${program.version()}\n`);
+    throw new CommanderError(0, "commander.version", String(program.version()));
+  });
 
   const compare = program
     .command("compare")
@@ -247,6 +260,19 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     const { runProxy } = await import("./commands/proxy.js");
     setExitCode(await runProxy(commandLine, command, io));
   });
+
+  program
+    .command("completion")
+    .summary("print a shell completion script for bash, zsh or fish")
+    .description(
+      "Print a script that completes imgenc's commands, options and their choices in that shell. " +
+        "bash: source <(imgenc completion bash); zsh (after compinit): source <(imgenc completion " +
+        "zsh); fish: imgenc completion fish | source. Or save it where the shell loads completions.",
+    )
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(SHELLS))
+    .action(async (shell: Shell) => {
+      await write(io.stdout, completionScript(program, shell));
+    });
 
   return program;
 }

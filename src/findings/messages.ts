@@ -1,3 +1,4 @@
+import { count } from "../format/numbers.js";
 import { mimeForFormat } from "../image/format.js";
 import { type FindingCode, findingInfo } from "./codes.js";
 import type { Finding } from "./types.js";
@@ -53,7 +54,7 @@ export function show(text: string, max = 40): string {
 }
 
 function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+  return `${count(n)} ${word}${n === 1 ? "" : "s"}`;
 }
 
 function wrapNote(width: number | null): string {
@@ -139,7 +140,7 @@ const MESSAGES = {
   "trailing-whitespace": (d: { count: number; lineBreaks: number; offset: number }) =>
     `${plural(d.count, "whitespace character")} after the payload (read from a file or stdin?); imgenc strips it but strict decoders such as vLLM's reject it; strip it before sending`,
   "url-safe-alphabet": (d: { count: number; offset: number }) =>
-    `${plural(d.count, "URL-safe base64 character")} ("-" or "_", first at offset ${d.offset}); vLLM's strict decoder rejects them; replace - with + and _ with / (use base64.b64encode, not urlsafe_b64encode)`,
+    `${plural(d.count, "URL-safe base64 character")} ("-" or "_", first at offset ${count(d.offset)}); vLLM's strict decoder rejects them; replace - with + and _ with / (use base64.b64encode, not urlsafe_b64encode)`,
   "invalid-base64-character": (d: {
     char: string;
     offset: number;
@@ -149,14 +150,14 @@ const MESSAGES = {
     const fix = d.percentEncoded
       ? "the base64 was URL-encoded (%2B, %2F, %3D); URL-decode it before use"
       : "the text was corrupted or other text got mixed in; re-encode the file";
-    return `invalid base64 character ${d.char} at offset ${d.offset} (${plural(d.count, "character")} outside the alphabet); ${fix}`;
+    return `invalid base64 character ${d.char} at offset ${count(d.offset)} (${plural(d.count, "character")} outside the alphabet); ${fix}`;
   },
   "bad-padding": (d: BadPaddingData) => {
     switch (d.kind) {
       case "misplaced":
-        return `"=" padding at offset ${d.offset} in the middle of the base64 (two encodings joined?); decoders stop there or fail; encode the whole file once`;
+        return `"=" padding at offset ${count(d.offset)} in the middle of the base64 (two encodings joined?); decoders stop there or fail; encode the whole file once`;
       case "impossible-length":
-        return `${d.dataChars} base64 characters leave one stray character (length % 4 = 1): the text is truncated or has an extra character; re-encode the file`;
+        return `${count(d.dataChars)} base64 characters leave one stray character (length % 4 = 1): the text is truncated or has an extra character; re-encode the file`;
       case "missing":
         return `base64 padding is missing (length is not a multiple of 4); Python's b64decode and vLLM reject it; append "${"=".repeat(d.missing)}"`;
       case "excess":
@@ -197,7 +198,7 @@ const MESSAGES = {
     // The message rounds the unrounded means, which data keeps to two decimals only.
     x: { imagePixels: number; stored: Triple; white: Triple; shown: Triple },
   ) => {
-    const opaque = `${d.pixels} pixels (${fixed((100 * d.pixels) / x.imagePixels)}%) are not fully opaque`;
+    const opaque = `${count(d.pixels)} pixels (${fixed((100 * d.pixels) / x.imagePixels)}%) are not fully opaque`;
     if (d.shows === undefined) {
       return (
         `${opaque}: Pillow's convert("RGB") drops alpha and shows their stored colour, ` +
@@ -216,13 +217,13 @@ const MESSAGES = {
   "icc-dropped": (d: { profile: string } & DeltaEData) =>
     `the ${d.profile} ICC profile is ignored by Pillow-based model stacks (the model sees the stored values) and dropped by re-encoding: a viewer sees colours shift by a mean ΔE2000 of ${fixed(d.meanDeltaE, 2)} (max ${fixed(d.maxDeltaE, 1)}); convert to sRGB before encoding`,
   "depth-reduced": (d: { bitDepth: number; clippedShare?: number }) => {
-    const message = `${d.bitDepth} bits per channel become 8: ${2 ** d.bitDepth} levels per channel fall to 256`;
+    const message = `${d.bitDepth} bits per channel become 8: ${count(2 ** d.bitDepth)} levels per channel fall to 256`;
     if (d.clippedShare === undefined) return message;
     return `${message}; worse, Pillow reads 16-bit greyscale as mode "I" and convert("RGB") clips it, so ${fixed(100 * d.clippedShare)}% of pixels turn white`;
   },
   "frames-dropped": (d: { frames: number }, x: { format: string }) => {
     const what = x.format === "tiff" ? "pages" : "frames";
-    return `the ${x.format.toUpperCase()} has ${d.frames} ${what}: the payload keeps only the first; send the ${what} that matter as separate images`;
+    return `the ${x.format.toUpperCase()} has ${count(d.frames)} ${what}: the payload keeps only the first; send the ${what} that matter as separate images`;
   },
   "cmyk-converted": (d: DeltaEData) =>
     `CMYK source: Pillow converts it without a colour profile (R = 255 - C - K ...), a mean ΔE2000 of ${fixed(d.meanDeltaE, 2)} (max ${fixed(d.maxDeltaE, 1)}) from a profile-based conversion; convert to sRGB with a CMYK profile before encoding`,
@@ -237,8 +238,8 @@ const MESSAGES = {
     format?: string;
   }) =>
     d.format === undefined || d.format === "JPEG"
-      ? `the "compressed" JPEG payload is ${fixed(d.payloadBytes / d.sourceBytes, 2)}x the source's ${d.sourceBytes} bytes while losing detail: send the source bytes instead`
-      : `the ${d.format} payload is ${fixed(d.payloadBytes / d.sourceBytes, 2)}x the source's ${d.sourceBytes} bytes: send the source bytes instead`,
+      ? `the "compressed" JPEG payload is ${fixed(d.payloadBytes / d.sourceBytes, 2)}x the source's ${count(d.sourceBytes)} bytes while losing detail: send the source bytes instead`
+      : `the ${d.format} payload is ${fixed(d.payloadBytes / d.sourceBytes, 2)}x the source's ${count(d.sourceBytes)} bytes: send the source bytes instead`,
   "chroma-subsampling": (d: {
     cbPsnr: number | null;
     crPsnr: number | null;

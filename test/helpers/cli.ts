@@ -65,6 +65,8 @@ export interface MainOptions {
   env?: NodeJS.ProcessEnv;
   stdoutTTY?: boolean;
   stderrTTY?: boolean;
+  /** The terminal's width that a TTY stdout reports (its `columns`); unset, as a TTY that does not say. */
+  columns?: number;
   /**
    * The directory relative paths are resolved from (the repository root unless given), as
    * runCli's `cwd`. main reads process.cwd(), so the test process changes directory for the
@@ -130,15 +132,15 @@ export async function runMain(args: string[], options: MainOptions = {}): Promis
     interrupted = true;
     interrupt();
   };
-  const collect = (name: "stdout" | "stderr", isTTY: boolean) => {
-    const stream = Object.assign(new PassThrough(), { isTTY });
+  const collect = (name: "stdout" | "stderr", isTTY: boolean, columns?: number) => {
+    const stream = Object.assign(new PassThrough(), { isTTY }, isTTY && columns ? { columns } : {});
     stream.on("data", (chunk: Buffer) => {
       chunks[name].push(chunk);
       maybeInterrupt();
     });
     return stream;
   };
-  const stdout = collect("stdout", options.stdoutTTY ?? false);
+  const stdout = collect("stdout", options.stdoutTTY ?? false, options.columns);
   const stderr = collect("stderr", options.stderrTTY ?? false);
   const stdin = new PassThrough();
   stdin.end(options.input);

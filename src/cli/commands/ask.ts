@@ -1,4 +1,4 @@
-import { Chalk } from "chalk";
+import type { ChalkInstance } from "chalk";
 import type { Command } from "commander";
 import { defaultCacheDir } from "../../ask/cache.js";
 import { type AskDatasetOptions, askDataset, type CaseReport } from "../../ask/dataset.js";
@@ -14,7 +14,7 @@ import {
   datasetAnnotations,
   datasetSummary,
 } from "../format/github.js";
-import { colorLevel, type Io, stdinFile, write } from "../io.js";
+import { type Io, stdinFile, write } from "../io.js";
 import { type SettingValues, settingValues } from "../options.js";
 import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
 import {
@@ -22,6 +22,7 @@ import {
   localInputs,
   printThenReport,
   sourceOptions,
+  stdoutStyle,
   stepSummary,
   writeOutputs,
 } from "./shared.js";
@@ -84,7 +85,9 @@ export async function runAsk(
     reporter: values.reporter,
     ...(values.output !== undefined && { output: values.output }),
   });
-  if (flags.dataset !== undefined) return runDataset(flags.dataset, source, values, flags, io);
+  const { chalk } = stdoutStyle(command, io);
+  if (flags.dataset !== undefined)
+    return runDataset(flags.dataset, source, values, flags, io, chalk);
   if (source === undefined) throw usage("ask needs a <source> image or --dataset <cases.jsonl>");
   for (const [given, name] of [
     [flags.jsonl, "--jsonl"],
@@ -148,7 +151,6 @@ export async function runAsk(
         await write(io.stdout, jsonDocument());
       } else {
         if (github) await write(io.stdout, askAnnotations(source, report));
-        const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
         await write(io.stdout, formatAsk(report, chalk));
       }
     },
@@ -162,6 +164,7 @@ async function runDataset(
   values: SettingValues,
   flags: Flags,
   io: Io,
+  chalk: ChalkInstance,
 ): Promise<number> {
   if (source !== undefined) throw usage("give a <source> or --dataset, not both");
   if (flags.json && flags.jsonl) throw usage("--json and --jsonl both want stdout; pick one");
@@ -217,7 +220,6 @@ async function runDataset(
         await write(io.stdout, jsonDocument());
       } else if (output !== undefined || !flags.jsonl) {
         if (github) await write(io.stdout, datasetAnnotations(report));
-        const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
         await write(io.stdout, formatDataset(report, chalk));
       }
     },

@@ -1,5 +1,4 @@
 import { dirname, resolve } from "node:path";
-import { Chalk } from "chalk";
 import type { Command } from "commander";
 import { check, describeWarning } from "../../check/index.js";
 import { junitXml } from "../../check/junit.js";
@@ -9,13 +8,14 @@ import { checkReportPage } from "../../report/index.js";
 import { CONFIG_KEYS, SETTINGS, type SettingName } from "../../settings.js";
 import { formatCheck, progressLine } from "../format/check.js";
 import { checkAnnotations, checkSummary } from "../format/github.js";
-import { colorLevel, type Io, write } from "../io.js";
+import { type Io, write } from "../io.js";
 import { longFlag, type SettingValues, settingValues } from "../options.js";
 import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
 import {
   assertOneStdout,
   localInputs,
   printThenReport,
+  stdoutStyle,
   stepSummary,
   writeOutputs,
 } from "./shared.js";
@@ -59,7 +59,7 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
   // With --output the JSON lines wait here and are written whole at the end.
   const lines: string[] | undefined = output !== undefined && flags.jsonl ? [] : undefined;
 
-  const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
+  const { chalk, width } = stdoutStyle(command, io);
   const progress = io.stderr.isTTY === true && !io.env.CI;
   const columns = (io.stderr as { columns?: number }).columns ?? 80;
   const controller = new AbortController();
@@ -140,7 +140,7 @@ export async function runCheckCommand(specs: string[], command: Command, io: Io)
         } else if (output !== undefined || !flags.jsonl) {
           if (github) await write(io.stdout, checkAnnotations(items));
           const passed = quiet ? "failures" : verbose ? "all" : "some";
-          await write(io.stdout, formatCheck(items, totals, chalk, passed));
+          await write(io.stdout, formatCheck(items, totals, chalk, passed, width));
         }
       },
       code,

@@ -1,4 +1,3 @@
-import { Chalk } from "chalk";
 import type { Command } from "commander";
 import { type CompareOptions, compare, diffPng } from "../../compare.js";
 import { ImgencError, isImgencError } from "../../errors.js";
@@ -8,7 +7,7 @@ import { compareReportPage } from "../../report/index.js";
 import { formatCompare } from "../format/compare.js";
 import { compareAnnotations, compareSummary, errorAnnotation } from "../format/github.js";
 import { termSafe } from "../format/terminal.js";
-import { colorLevel, type Io, stdinFile, write } from "../io.js";
+import { type Io, stdinFile, write } from "../io.js";
 import { settingValues } from "../options.js";
 import { assertDistinctOutputs, checkOutputs, writeFileAtomic } from "../output.js";
 import {
@@ -17,6 +16,7 @@ import {
   modelOptions,
   printThenReport,
   sourceOptions,
+  stdoutStyle,
   stepSummary,
   writeOutputs,
 } from "./shared.js";
@@ -129,8 +129,8 @@ export async function runCompare(
         await write(io.stdout, jsonDocument());
       } else {
         if (github) await write(io.stdout, compareAnnotations(source, report));
-        const chalk = new Chalk({ level: colorLevel(io.stdout, io.env) });
-        await write(io.stdout, formatCompare(report, chalk));
+        const { chalk, width } = stdoutStyle(command, io);
+        await write(io.stdout, formatCompare(report, chalk, width));
       }
     },
     report.passed ? 0 : 1,

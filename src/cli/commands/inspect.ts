@@ -1,4 +1,3 @@
-import { Chalk } from "chalk";
 import type { Command } from "commander";
 import { ImgencError } from "../../errors.js";
 import { inspect } from "../../inspect.js";
@@ -8,9 +7,9 @@ import { readTextFile } from "../../source/file.js";
 import { formatInspect } from "../format/inspect.js";
 import { imageHeading } from "../format/proxy.js";
 import { termSafe } from "../format/terminal.js";
-import { colorLevel, type Io, write } from "../io.js";
+import { type Io, write } from "../io.js";
 import { settingValues } from "../options.js";
-import { modelOptions, sourceOptions } from "./shared.js";
+import { modelOptions, sourceOptions, stdoutStyle } from "./shared.js";
 
 interface Flags {
   json?: boolean;
@@ -39,10 +38,8 @@ export async function runInspect(
   if (flags.json) {
     await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...report }, null, 2)}\n`);
   } else {
-    await write(
-      io.stdout,
-      formatInspect(report, new Chalk({ level: colorLevel(io.stdout, io.env) })),
-    );
+    const { chalk, width } = stdoutStyle(command, io);
+    await write(io.stdout, formatInspect(report, chalk, width));
   }
   return report.passed && report.accepted !== false ? 0 : 1;
 }
@@ -71,11 +68,11 @@ async function inspectRequest(file: string, command: Command, io: Io): Promise<n
   if (command.opts<Flags>().json) {
     await write(io.stdout, `${JSON.stringify({ schemaVersion: 1, ...analysis }, null, 2)}\n`);
   } else {
-    const c = new Chalk({ level: colorLevel(io.stdout, io.env) });
+    const { chalk: c, width } = stdoutStyle(command, io);
     const blocks = analysis.images.map((image) => {
       const head = `${c.bold(imageHeading(image))}\n`;
       return image.report
-        ? `${head}${formatInspect(image.report, c)}`
+        ? `${head}${formatInspect(image.report, c, width)}`
         : `${head}  ${termSafe(describeImage(image))}\n`;
     });
     const api = analysis.api ?? "an unknown API";

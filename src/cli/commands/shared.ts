@@ -1,11 +1,13 @@
 import { appendFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { Chalk, type ChalkInstance } from "chalk";
+import type { Command } from "commander";
 import { ImgencError, isImgencError } from "../../errors.js";
 import type { ModelName, PlanOptions } from "../../models/registry.js";
 import type { ServerName } from "../../server/types.js";
 import type { SourceOptions } from "../../source/types.js";
 import { termSafe } from "../format/terminal.js";
-import { cannotWrite, type Io, write } from "../io.js";
+import { cannotWrite, colorLevel, type Io, terminalWidth, write } from "../io.js";
 import type { SettingValues } from "../options.js";
 
 /** The source limits every command applies, and stdin for "-". */
@@ -110,4 +112,19 @@ export function assertOneStdout(flags: {
       "usage",
       `--reporter github and ${machine} both want stdout; write the JSON with --output <file>`,
     );
+}
+
+/**
+ * How stdout shows results: its colours (after --color/--no-color, NO_COLOR, FORCE_COLOR and
+ * TERM) and, on a terminal, the width to fit.
+ */
+export function stdoutStyle(
+  command: Command,
+  io: Io,
+): { chalk: ChalkInstance; width: number | undefined } {
+  const flag = command.optsWithGlobals<{ color?: boolean }>().color;
+  return {
+    chalk: new Chalk({ level: colorLevel(io.stdout, io.env, flag) }),
+    width: terminalWidth(io.stdout),
+  };
 }

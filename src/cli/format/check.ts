@@ -4,7 +4,7 @@ import { rankWorstFirst } from "../../check/rank.js";
 import type { CheckItem, CheckTotals } from "../../check/types.js";
 import { percent, ratio } from "../../format/numbers.js";
 import type { Metrics } from "../../metrics/measure.js";
-import { statusMark, termSafe } from "./terminal.js";
+import { shortenMiddle, statusMark, termSafe } from "./terminal.js";
 
 /** Passed images shown after the failures; the rest are counted, not listed. */
 const PASSED_SHOWN = 10;
@@ -75,17 +75,33 @@ function row(item: CheckItem, c: ChalkInstance): string[] {
   ];
 }
 
-function align(rows: string[][]): string[] {
+/**
+ * Columns padded to line up. On a terminal `width` wide, an error row's message (its last cell,
+ * under the figures) does not widen those columns, and file names are shortened in the middle
+ * so that the table fits.
+ */
+function align(rows: string[][], width?: number): string[] {
   const widths: number[] = [];
+  const columns = rows[0]?.length ?? 0;
   for (const r of rows) {
     r.forEach((cell, i) => {
+      if (width !== undefined && r.length < columns && i === r.length - 1 && i > 1) return;
       widths[i] = Math.max(widths[i] ?? 0, plain(cell).length);
     });
+  }
+  const total = widths.reduce((sum, w) => sum + w + 2, -2);
+  if (width !== undefined && total > width && widths[1] !== undefined) {
+    const room = Math.max(8, widths[1] - (total - width));
+    for (const r of rows) {
+      const file = r[1];
+      if (file !== undefined && plain(file) === file) r[1] = shortenMiddle(file, room);
+    }
+    widths[1] = Math.min(widths[1], room);
   }
   return rows.map((r) =>
     r
       .map((cell, i) => {
-        const pad = " ".repeat((widths[i] ?? 0) - plain(cell).length);
+        const pad = " ".repeat(Math.max(0, (widths[i] ?? 0) - plain(cell).length));
         return i >= 2 && i <= 6 ? pad + cell : cell + pad;
       })
       .join("  ")
@@ -103,13 +119,14 @@ function verdictLine(totals: CheckTotals, c: ChalkInstance): string {
 
 /**
  * Summary table, worst images first, then the verdict. The passed images listed: the first 10
- * (`some`), none (`failures`) or every one (`all`).
+ * (`some`), none (`failures`) or every one (`all`); on a terminal, fitted to its `width`.
  */
 export function formatCheck(
   items: readonly CheckItem[],
   totals: CheckTotals,
   c: ChalkInstance,
   passed: "some" | "failures" | "all" = "some",
+  width?: number,
 ): string {
   const ranked = rankWorstFirst(items);
   const bad = ranked.filter((i) => i.status !== "passed");
@@ -128,7 +145,10 @@ export function formatCheck(
       "findings",
       "failed gates",
     ];
-    const table = align([header, ...shown.flatMap((i) => [row(i, c), ...clientRowsOf(i, c)])]);
+    const table = align(
+      [header, ...shown.flatMap((i) => [row(i, c), ...clientRowsOf(i, c)])],
+      width,
+    );
     lines.push(c.dim(table[0] ?? ""), ...table.slice(1));
     if (good.length > limit) lines.push(c.dim(`(${good.length - limit} more passed)`));
     lines.push("");

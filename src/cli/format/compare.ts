@@ -12,7 +12,7 @@ import type { GateResult } from "../../gates.js";
 import type { Metrics } from "../../metrics/measure.js";
 import { findingsBlock } from "./findings.js";
 import { comparisonBlock, planLine } from "./model.js";
-import { termSafe } from "./terminal.js";
+import { shortenMiddle, termSafe } from "./terminal.js";
 
 /** Columns before `textColumns` align left (text), the rest right (figures). */
 function table(rows: string[][], color: ChalkInstance, textColumns = 3): string[] {
@@ -205,11 +205,12 @@ function formatClients(
   report: CompareReport,
   clients: readonly ClientComparison[],
   c: ChalkInstance,
+  width: number | undefined,
 ): string {
   const lines: string[] = [];
   const [source] = report.sources;
   if (source !== undefined) {
-    lines.push(`${c.bold("source")} ${termSafe(source.input)}`);
+    lines.push(`${c.bold("source")} ${sourceName(source, "source", width)}`);
     lines.push(`  ${termSafe(describeSource(source))}`);
   }
   const [lossless] = report.payloads;
@@ -245,7 +246,9 @@ function formatClients(
     }
   }
   const sourceFindings = report.findings.filter((f) => f.data?.client === undefined);
-  lines.push(...findingsBlock([...sourceFindings, ...clients.flatMap((k) => k.findings)], c));
+  lines.push(
+    ...findingsBlock([...sourceFindings, ...clients.flatMap((k) => k.findings)], c, width),
+  );
   const gates = clients.flatMap((k) =>
     k.gates.map((g) => ({ client: k.client, gate: g, measured: k.metrics !== null })),
   );
@@ -279,16 +282,24 @@ function failOnLines(report: CompareReport, c: ChalkInstance): string[] {
   ];
 }
 
-/** The human report for `imgenc compare`. */
-export function formatCompare(report: CompareReport, c: ChalkInstance): string {
+/** A source's name after its tag, shortened in the middle to fit a terminal `width` wide. */
+function sourceName(source: SourceReport, tag: string, width: number | undefined): string {
+  return shortenMiddle(
+    termSafe(source.input),
+    width === undefined ? undefined : width - tag.length - 1,
+  );
+}
+
+/** The human report for `imgenc compare`; on a terminal, fitted to its `width`. */
+export function formatCompare(report: CompareReport, c: ChalkInstance, width?: number): string {
   const paths = (report.clients?.length ?? 0) + (report.refusedClients?.length ?? 0);
   if (report.clients !== undefined && paths > 1) {
-    return formatClients(report, report.clients, c);
+    return formatClients(report, report.clients, c, width);
   }
   const lines: string[] = [];
   for (const [i, source] of report.sources.entries()) {
     const tag = report.mode === "pair" ? (i === 0 ? "A" : "B") : "source";
-    lines.push(`${c.bold(tag)} ${termSafe(source.input)}`);
+    lines.push(`${c.bold(tag)} ${sourceName(source, tag, width)}`);
     lines.push(`  ${termSafe(describeSource(source))}`);
   }
   lines.push("");
@@ -309,7 +320,7 @@ export function formatCompare(report: CompareReport, c: ChalkInstance): string {
   if (report.model) {
     lines.push(...comparisonBlock(report.model, (m) => metricRows(m, c), c));
   }
-  lines.push(...findingsBlock(report.findings, c));
+  lines.push(...findingsBlock(report.findings, c, width));
   if (report.gates.length > 0) {
     lines.push("", c.bold("gates"));
     lines.push(...report.gates.map((g) => gateLine(g, report.metrics !== null, c)));

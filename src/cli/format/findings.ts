@@ -2,19 +2,25 @@ import type { ChalkInstance } from "chalk";
 import type { Command } from "commander";
 import { FINDING_CODES, type FindingCodeInfo, type FindingGroup } from "../../findings/codes.js";
 import type { Finding } from "../../findings/types.js";
-import { termSafe } from "./terminal.js";
+import { termSafe, wrapHanging } from "./terminal.js";
 
-function findingLine(f: Finding, c: ChalkInstance): string {
+/** One finding; on a terminal `width` wide, wrapped with its text indented under the first line. */
+function findingLines(f: Finding, c: ChalkInstance, width: number | undefined): string[] {
   const mark =
     f.severity === "error" ? c.red("✖") : f.severity === "warning" ? c.yellow("▲") : c.cyan("i");
   // A message can quote the file (an ICC profile's description, a declared media type).
-  return `  ${mark} ${termSafe(f.message)} ${c.dim(`[${f.code}]`)}`;
+  const words = [...termSafe(f.message).split(" "), c.dim(`[${f.code}]`)];
+  return wrapHanging(`  ${mark} `, words, width, 4);
 }
 
 /** The "findings" block of a report, or nothing when there are none. */
-export function findingsBlock(findings: readonly Finding[], c: ChalkInstance): string[] {
+export function findingsBlock(
+  findings: readonly Finding[],
+  c: ChalkInstance,
+  width?: number,
+): string[] {
   if (findings.length === 0) return [];
-  return ["", c.bold("findings"), ...findings.map((f) => findingLine(f, c))];
+  return ["", c.bold("findings"), ...findings.flatMap((f) => findingLines(f, c, width))];
 }
 
 const GROUP_TITLES: Record<FindingGroup, string> = {

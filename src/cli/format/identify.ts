@@ -5,7 +5,7 @@ import {
   type NearMiss,
 } from "../../client/identify.js";
 import type { Expected, Fact } from "../../client/signatures.js";
-import { termSafe } from "./terminal.js";
+import { termSafe, wrapHanging } from "./terminal.js";
 
 /** Fact names as a reader knows them. */
 const FACT_WORDS: Record<string, string> = {
@@ -48,7 +48,11 @@ function nearMiss(miss: NearMiss): string {
  * The "which client made this" block: what the bytes show, every client path and encoder
  * they fit, and plainly whether those can be told apart.
  */
-export function identificationBlock(id: ClientIdentification, c: ChalkInstance): string[] {
+export function identificationBlock(
+  id: ClientIdentification,
+  c: ChalkInstance,
+  columns?: number,
+): string[] {
   const names = id.candidates.map((x) => (x.path ? x.client : ""));
   const width = Math.max(...names.map((n) => n.length));
   const head = ["the bytes", "fit"];
@@ -56,7 +60,12 @@ export function identificationBlock(id: ClientIdentification, c: ChalkInstance):
   const lines = [
     "",
     c.bold("which client made this"),
-    `  ${c.dim("the bytes".padEnd(headWidth))}  ${termSafe(describeEvidence(id.evidence))}`,
+    ...wrapHanging(
+      `  ${c.dim("the bytes".padEnd(headWidth))}  `,
+      termSafe(describeEvidence(id.evidence)).split(" "),
+      columns,
+      headWidth + 4,
+    ),
   ];
   id.candidates.forEach((candidate, i) => {
     const label = i === 0 ? "fit".padEnd(headWidth) : " ".repeat(headWidth);
@@ -69,7 +78,8 @@ export function identificationBlock(id: ClientIdentification, c: ChalkInstance):
   } else if (known.length === 0) {
     lines.push("  no known client writes these bytes");
     if (id.closest.length > 0) {
-      lines.push(`  closest: ${termSafe(id.closest.map(nearMiss).join("; "))}`);
+      const closest = termSafe(id.closest.map(nearMiss).join("; "));
+      lines.push(...wrapHanging("  closest: ", closest.split(" "), columns, 4));
     }
   }
   return lines;

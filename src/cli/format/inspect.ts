@@ -5,7 +5,7 @@ import type { ServerVerdict } from "../../server/verdict.js";
 import { findingsBlock } from "./findings.js";
 import { identificationBlock } from "./identify.js";
 import { planBlock } from "./model.js";
-import { termSafe } from "./terminal.js";
+import { shortenMiddle, termSafe, wrapHanging } from "./terminal.js";
 
 const ORIENTATION = [
   "",
@@ -111,17 +111,25 @@ function serversBlock(verdicts: readonly ServerVerdict[], c: ChalkInstance): str
   return lines;
 }
 
-export function formatInspect(report: InspectReport, c: ChalkInstance): string {
+/** The human report for `imgenc inspect`; on a terminal, fitted to its `width`. */
+export function formatInspect(report: InspectReport, c: ChalkInstance, width?: number): string {
   const table = rows(report);
-  const width = Math.max(...table.map(([name]) => name.length));
+  const nameWidth = Math.max(...table.map(([name]) => name.length));
   const lines = [
-    c.bold(termSafe(report.input)),
+    c.bold(shortenMiddle(termSafe(report.input), width)),
     // Values carry the file's own text (an ICC description, a server's Content-Type).
-    ...table.map(([name, value]) => `  ${c.dim(name.padEnd(width))}  ${termSafe(value)}`),
-    ...(report.identification ? identificationBlock(report.identification, c) : []),
+    ...table.flatMap(([name, value]) =>
+      wrapHanging(
+        `  ${c.dim(name.padEnd(nameWidth))}  `,
+        termSafe(value).split(" "),
+        width,
+        nameWidth + 4,
+      ),
+    ),
+    ...(report.identification ? identificationBlock(report.identification, c, width) : []),
     ...(report.servers ? serversBlock(report.servers, c) : []),
     ...(report.model ? planBlock(report.model, c) : []),
-    ...findingsBlock(report.findings, c),
+    ...findingsBlock(report.findings, c, width),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters as plain } from "node:util";
 import type { ChalkInstance } from "chalk";
 
 /**
@@ -61,4 +62,60 @@ export function statusMark(status: "passed" | "failed" | "error", c: ChalkInstan
     : status === "failed"
       ? c.red("FAIL")
       : c.red("ERROR");
+}
+
+/**
+ * `text` cut to `width` characters by replacing its middle with "…", keeping the start and, when
+ * it fits, the whole file name after the last "/". No width (piped output): unchanged.
+ */
+export function shortenMiddle(text: string, width: number | undefined): string {
+  const chars = [...text];
+  if (width === undefined || chars.length <= width) return text;
+  if (width <= 1) return "…".slice(0, width);
+  const name = chars.length - 1 - chars.lastIndexOf("/");
+  const half = Math.ceil((width - 1) / 2);
+  const tail = name + 1 <= width - 2 ? Math.max(half, name + 1) : half;
+  const head = width - 1 - tail;
+  return `${chars.slice(0, head).join("")}…${chars.slice(chars.length - tail).join("")}`;
+}
+
+/**
+ * Words (which may carry colour) laid out in lines of at most `width` visible characters: the
+ * first line after `first`, the others after `indent` spaces. A word longer than a line is cut.
+ * No width (piped output): one line.
+ */
+export function wrapHanging(
+  first: string,
+  words: readonly string[],
+  width: number | undefined,
+  indent: number,
+): string[] {
+  if (width === undefined) return [`${first}${words.join(" ")}`];
+  const room = Math.max(1, width - indent);
+  const lines: string[] = [];
+  let line = first;
+  let used = plain(first).length;
+  let empty = true;
+  const pieces = words.flatMap((word) => {
+    const length = [...plain(word)].length;
+    if (length <= room || plain(word) !== word) return [word];
+    const chars = [...word];
+    return Array.from({ length: Math.ceil(chars.length / room) }, (_, i) =>
+      chars.slice(i * room, (i + 1) * room).join(""),
+    );
+  });
+  for (const word of pieces) {
+    const length = [...plain(word)].length;
+    if (!empty && used + 1 + length > width) {
+      lines.push(line);
+      line = " ".repeat(indent);
+      used = indent;
+      empty = true;
+    }
+    line += empty ? word : ` ${word}`;
+    used += empty ? length : length + 1;
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
 }
