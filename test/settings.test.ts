@@ -170,6 +170,7 @@ describe("the settings table", () => {
       "ask",
       "check",
       "compare",
+      "completion",
       "encode",
       "inspect",
       "proxy",
