@@ -37,7 +37,11 @@ test("the tarball holds the CLI, the library, its sources and the licence; no te
   ])
     assert.ok(set.has(file), `${file} is missing`);
   for (const file of files) {
-    assert.match(file, /^(package\.json|README\.md|LICENSE|bin\/|dist\/src\/|src\/|schemas\/)/, file);
+    assert.match(
+      file,
+      /^(package\.json|README\.md|LICENSE|bin\/|dist\/src\/|src\/|schemas\/)/,
+      file,
+    );
     assert.doesNotMatch(file, /(^|\/)(test|tests|fixtures|golden)\//, file);
     assert.doesNotMatch(file, /\.test\.|\.tsbuildinfo$|\.tgz$/, file);
   }
