@@ -89,7 +89,14 @@ function align(rows: string[][], width?: number): string[] {
       widths[i] = Math.max(widths[i] ?? 0, plain(cell).length);
     });
   }
-  const total = widths.reduce((sum, w) => sum + w + 2, -2);
+  const sum = () => widths.reduce((all, w) => all + w + 2, -2);
+  // On a narrow terminal the size column's heading says less before file names are cut.
+  const header = rows[0];
+  if (width !== undefined && sum() > width && header?.[5] === "lossy/lossless") {
+    header[5] = "ratio";
+    widths[5] = Math.max(...rows.map((r) => (r.length === columns ? plain(r[5] ?? "").length : 0)));
+  }
+  const total = sum();
   if (width !== undefined && total > width && widths[1] !== undefined) {
     const room = Math.max(8, widths[1] - (total - width));
     for (const r of rows) {

@@ -12,27 +12,78 @@ import type { GateResult } from "../../gates.js";
 import type { Metrics } from "../../metrics/measure.js";
 import { findingsBlock } from "./findings.js";
 import { comparisonBlock, planLine } from "./model.js";
-import { shortenMiddle, termSafe } from "./terminal.js";
+import { shortenMiddle, termSafe, wrapHanging } from "./terminal.js";
 
-/** Columns before `textColumns` align left (text), the rest right (figures). */
-function table(rows: string[][], color: ChalkInstance, textColumns = 3): string[] {
+/** How a table may give way on a terminal narrower than itself. */
+interface Fit {
+  width: number | undefined;
+  /** Columns that may go, first to go first, when shortening text is not enough. */
+  droppable?: readonly number[];
+}
+
+/** The narrowest a text column is shortened to before whole columns are dropped. */
+const MIN_TEXT = 10;
+
+const SEPARATOR = 2;
+
+function tableWidth(widths: readonly number[], kept: ReadonlySet<number>): number {
+  const shown = widths.filter((_, i) => kept.has(i));
+  return shown.reduce((sum, w) => sum + w, 0) + SEPARATOR * Math.max(0, shown.length - 1);
+}
+
+/**
+ * Columns before `textColumns` align left (text), the rest right (figures). On a terminal of
+ * `fit.width`, the widest text columns are shortened (with "…") and then the droppable columns
+ * dropped until the table fits; figures are never cut.
+ */
+function table(
+  rows: string[][],
+  color: ChalkInstance,
+  textColumns = 3,
+  fit: Fit = { width: undefined },
+): string[] {
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => {
       widths[i] = Math.max(widths[i] ?? 0, plain(cell).length);
     });
   }
+  const kept = new Set(widths.map((_, i) => i));
+  if (fit.width !== undefined) {
+    const limit = fit.width;
+    const over = () => tableWidth(widths, kept) - limit;
+    // The least needed columns go first, whole; then the widest text is shortened.
+    for (const column of fit.droppable ?? []) {
+      if (over() <= 0) break;
+      kept.delete(column);
+    }
+    while (over() > 0) {
+      const widest = [...kept]
+        .filter((i) => i < textColumns)
+        .sort((a, b) => (widths[b] ?? 0) - (widths[a] ?? 0))[0];
+      if (widest === undefined || (widths[widest] ?? 0) <= MIN_TEXT) break;
+      widths[widest] = Math.max(MIN_TEXT, (widths[widest] ?? 0) - over());
+    }
+  }
   return rows.map((row, r) => {
     const line = row
-      .map((cell, i) => {
-        const pad = " ".repeat((widths[i] ?? 0) - plain(cell).length);
+      .flatMap((cell, i) => {
+        if (!kept.has(i)) return [];
+        const width = widths[i] ?? 0;
+        const text = plain(cell).length > width ? shortenEnd(plain(cell), width) : cell;
+        const pad = " ".repeat(Math.max(0, width - plain(text).length));
         // Text columns align left, figures right.
-        return i < textColumns ? cell + pad : pad + cell;
+        return [i < textColumns ? text + pad : pad + text];
       })
-      .join("  ")
+      .join(" ".repeat(SEPARATOR))
       .trimEnd();
     return r === 0 ? color.dim(line) : line;
   });
+}
+
+/** `text` cut to `width` characters, the last one "…". */
+function shortenEnd(text: string, width: number): string {
+  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
 }
 
 function describeSource(source: SourceReport): string {
@@ -219,21 +270,37 @@ function formatClients(
     `${c.bold("reference")} ${lossless.label}: ${count(lossless.bytes)} bytes, data URI ${count(lossless.dataUriLength)}`,
     "",
   );
-  lines.push(...table(clientRows(clients), c, 3));
+  // At a terminal's width the data URI length and the changed share go first; the prefix as
+  // sent is shortened rather than dropped, as it is often the bug.
+  lines.push(...table(clientRows(clients), c, 3, { width, droppable: [4, 5] }));
   for (const r of report.refusedClients ?? []) {
     lines.push(c.red(`${r.client}  refused: ${termSafe(r.error.message)}`));
   }
   lines.push(
-    c.dim("changed: pixels with any change; pixelmatch: perceptible at the threshold; PSNR in dB"),
+    ...wrapHanging(
+      "",
+      "changed: pixels with any change; pixelmatch: perceptible at the threshold; PSNR in dB".split(
+        " ",
+      ),
+      width,
+      0,
+    ).map((line) => c.dim(line)),
   );
   if (report.model?.server !== undefined) {
     const { plan, server } = report.model;
     lines.push(
       "",
       c.bold(`what ${plan.model} sees through ${server}`),
-      `  reference (the source's own bytes, as a URL or the raw path sends them): ${termSafe(planLine(plan))}`,
+      ...wrapHanging(
+        "  ",
+        `reference (the source's own bytes, as a URL or the raw path sends them): ${termSafe(planLine(plan))}`.split(
+          " ",
+        ),
+        width,
+        4,
+      ),
       "",
-      ...table(seenRows(clients), c, 3),
+      ...table(seenRows(clients), c, 3, { width, droppable: [4, 5] }),
     );
     for (const k of clients) {
       if (k.sent && !k.sent.accepted) {
@@ -303,13 +370,18 @@ export function formatCompare(report: CompareReport, c: ChalkInstance, width?: n
     lines.push(`  ${termSafe(describeSource(source))}`);
   }
   lines.push("");
-  lines.push(...table(payloadRows(report.payloads), c));
+  lines.push(...table(payloadRows(report.payloads), c, 3, { width, droppable: [5, 2] }));
   const [first, second] = report.payloads;
-  lines.push(
+  const ratios =
     c.dim(`${second.role} / ${first.role}: `) +
-      `${ratio(report.ratio.bytes)} bytes, ${ratio(report.ratio.dataUriLength)} data URI` +
-      c.dim(` (${bytes(first.bytes)} -> ${bytes(second.bytes)})`),
-  );
+    `${ratio(report.ratio.bytes)} bytes, ${ratio(report.ratio.dataUriLength)} data URI`;
+  const sizes = `(${bytes(first.bytes)} -> ${bytes(second.bytes)})`;
+  // On a narrow terminal the sizes go on a line of their own.
+  if (width !== undefined && plain(ratios).length + 1 + sizes.length > width) {
+    lines.push(ratios, c.dim(`  ${sizes}`));
+  } else {
+    lines.push(`${ratios}${c.dim(` ${sizes}`)}`);
+  }
   lines.push("");
   if (report.metrics) {
     lines.push(c.bold(`difference, ${second.role} vs ${first.role}`));

@@ -55,8 +55,11 @@ describe("output on a terminal", () => {
   test("compare fits 60 columns: the path shortened, findings wrapped under their text", async () => {
     const { code, stdout } = await runMain(["compare", image], { stdoutTTY: true, columns: 60 });
     assert.equal(code, 0);
-    // The tables keep their columns; the path and the findings fit.
+    // The path, the payload table (base64 and type dropped, the label shortened) and the
+    // findings fit; the metric rows keep their one line each.
     fits(plain(stdout).split("findings\n")[1] as string, 60);
+    fits(plain(stdout).split("\n\ndifference")[0] as string, 60);
+    assert.doesNotMatch(plain(stdout).split("\n\ndifference")[0] as string, /base64/);
     const source = stdout.split("\n")[0] as string;
     assert.match(plain(source), /^source \/.*….*logo-with-transparent-background\.png$/);
     assert.equal(plain(source).length, 60);
@@ -66,6 +69,19 @@ describe("output on a terminal", () => {
     assert.ok(lines.length > 4);
     for (const line of lines.slice(1)) assert.match(line, /^ {4}\S|^ {2}▲ /);
     assert.match(findings, /\[alpha-dropped\]/);
+  });
+
+  test("compare --client --server fits 80 columns: the least needed columns go first", async () => {
+    const args = ["compare", fixture("logo-alpha.png"), "--client", "pillow,opencv,gradio"];
+    const wide = await runMain([...args, "--server", "ollama-go"]);
+    assert.match(wide.stdout, /^client +sends +as +bytes +data URI +changed /m);
+    const { stdout } = await runMain([...args, "--server", "ollama-go"], {
+      stdoutTTY: true,
+      columns: 80,
+    });
+    fits(stdout, 80);
+    assert.match(plain(stdout), /^client +sends +as +bytes +pixelmatch +PSNR +SSIM +findings$/m);
+    assert.match(plain(stdout), /^pillow +JPEG q75 4:2:0 +data:image… +8,265 /m);
   });
 
   test("piped, the same report keeps whole paths and one line per finding", async () => {
@@ -91,7 +107,11 @@ describe("output on a terminal", () => {
     });
     assert.equal(code, 0);
     fits(stdout, 90);
-    assert.match(stdout, /…ound\.png/);
+    // Narrower, the ratio column's heading shortens before the names are cut further.
+    const narrow = await runMain(["check", work, "--no-color"], { stdoutTTY: true, columns: 76 });
+    fits(narrow.stdout, 76);
+    assert.match(narrow.stdout, /^ +image +PSNR +SSIM +mismatch +ratio +findings/m);
+    assert.match(stdout, /…\w*ound\.png/);
     const piped = await runMain(["check", work]);
     assert.ok(piped.stdout.includes(image.slice(work.length + 1)) || piped.stdout.includes(image));
   });
