@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { stripVTControlCharacters } from "node:util";
 import { type CliResult, fixture, runMain } from "../helpers/cli.js";
 import { type OcrServer, startOcrServer } from "../helpers/ocr-server.js";
 import { skipUnlessTesseract } from "../helpers/tesseract.js";
@@ -39,6 +40,41 @@ describe("imgenc ask", { skip: skipUnlessTesseract() }, () => {
   after(async () => {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("on a 64-column terminal the table and the dataset fit: answers shortened", async () => {
+    const fits = (text: string) => {
+      for (const line of stripVTControlCharacters(text).split("\n"))
+        assert.ok(line.length <= 64, line);
+    };
+    const base = ["ask", "--endpoint", `${server.url}/v1`, "-m", "tesseract", "--no-color"];
+    const one = await runMain(
+      [
+        ...base,
+        fixture("invoice-grey-on-grey.png"),
+        "-p",
+        "What does it say?",
+        "--expect",
+        "48213",
+      ],
+      { env, stdoutTTY: true, columns: 64 },
+    );
+    fits(one.stdout);
+    assert.match(one.stdout, /^pillow +\S+ B +"Invoice …" +FAIL 0\/1 met/m);
+    const cases = join(dir, "fit.jsonl");
+    writeFileSync(
+      cases,
+      `${JSON.stringify({ image: fixture("invoice-grey-on-grey.png"), prompt: "What is it?", expect: "48213" })}\n`,
+    );
+    const many = await runMain(
+      [...base, "--dataset", cases, "--client", "original,pillow,gradio"],
+      {
+        env,
+        stdoutTTY: true,
+        columns: 60,
+      },
+    );
+    fits(many.stdout);
   });
 
   test("--report: the client paths compared, each with the model's answers", async () => {

@@ -85,9 +85,10 @@ export async function runAsk(
     reporter: values.reporter,
     ...(values.output !== undefined && { output: values.output }),
   });
-  const { chalk } = stdoutStyle(command, io);
+  const style = stdoutStyle(command, io);
+  const { chalk } = style;
   if (flags.dataset !== undefined)
-    return runDataset(flags.dataset, source, values, flags, io, chalk);
+    return runDataset(flags.dataset, source, values, flags, io, style);
   if (source === undefined) throw usage("ask needs a <source> image or --dataset <cases.jsonl>");
   for (const [given, name] of [
     [flags.jsonl, "--jsonl"],
@@ -151,7 +152,7 @@ export async function runAsk(
         await write(io.stdout, jsonDocument());
       } else {
         if (github) await write(io.stdout, askAnnotations(source, report));
-        await write(io.stdout, formatAsk(report, chalk));
+        await write(io.stdout, formatAsk(report, chalk, style.width));
       }
     },
     report.passed ? 0 : 1,
@@ -164,7 +165,7 @@ async function runDataset(
   values: SettingValues,
   flags: Flags,
   io: Io,
-  chalk: ChalkInstance,
+  { chalk, width }: { chalk: ChalkInstance; width: number | undefined },
 ): Promise<number> {
   if (source !== undefined) throw usage("give a <source> or --dataset, not both");
   if (flags.json && flags.jsonl) throw usage("--json and --jsonl both want stdout; pick one");
@@ -220,7 +221,7 @@ async function runDataset(
         await write(io.stdout, jsonDocument());
       } else if (output !== undefined || !flags.jsonl) {
         if (github) await write(io.stdout, datasetAnnotations(report));
-        await write(io.stdout, formatDataset(report, chalk));
+        await write(io.stdout, formatDataset(report, chalk, width));
       }
     },
     report.passed ? 0 : 1,

@@ -4,7 +4,7 @@ import type { CaseReport, DatasetReport } from "../../ask/dataset.js";
 import { describeExpectation } from "../../ask/judge.js";
 import type { AskReport, Expectation, VariantReport } from "../../ask/types.js";
 import { bytes, percent } from "../../format/numbers.js";
-import { statusMark, termSafe } from "./terminal.js";
+import { shortenMiddle, statusMark, termSafe, wrapHanging } from "./terminal.js";
 
 /** Characters of an answer shown in a table cell. */
 const ANSWER_CHARS = 60;
@@ -33,12 +33,12 @@ function shortAnswer(answer: string, max = ANSWER_CHARS): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-function answerCell(v: VariantReport): string {
+function answerCell(v: VariantReport, max = ANSWER_CHARS): string {
   const [top, ...others] = v.answers;
   if (top === undefined) return "-";
   const runs = v.runs.length;
   const share = runs > 1 ? ` (${top.count}/${runs})` : "";
-  const text = top.answer.trim() === "" ? "(empty)" : `"${shortAnswer(top.answer)}"`;
+  const text = top.answer.trim() === "" ? "(empty)" : `"${shortAnswer(top.answer, max)}"`;
   return `${text}${share}${others.length > 0 ? ` +${others.length} other${others.length === 1 ? "" : "s"}` : ""}`;
 }
 
@@ -79,23 +79,57 @@ function settingsLine(s: AskReport["settings"]): string {
   return `${s.api} ${termSafe(s.endpoint)}, model ${termSafe(s.model)}${decoding}, ${s.runs} run${s.runs === 1 ? "" : "s"} per variant`;
 }
 
-/** The table: variant, payload bytes, answer, verdict; then variance and the verdict line. */
-export function formatAsk(report: AskReport, c: ChalkInstance): string {
+/** The narrowest an answer is cut to on a narrow terminal. */
+const MIN_ANSWER = 8;
+
+/**
+ * The answer's share of a terminal `width` wide, once the other columns (`others`, their
+ * widest cells) and the separators are placed; ANSWER_CHARS when not on a terminal.
+ */
+function answerRoom(width: number | undefined, others: readonly number[], columns: number): number {
+  if (width === undefined) return ANSWER_CHARS;
+  const fixed = others.reduce((sum, w) => sum + w, 0) + 2 * (others.length + columns - 1);
+  // Quotes (and with several runs a "(2/3)" share) sit beside the text.
+  return Math.max(MIN_ANSWER, Math.min(ANSWER_CHARS, Math.floor((width - fixed) / columns) - 4));
+}
+
+/**
+ * The table: variant, payload bytes, answer, verdict; then variance and the verdict line. On a
+ * terminal `width` wide, answers are cut to fit and the heading lines wrap.
+ */
+export function formatAsk(report: AskReport, c: ChalkInstance, width?: number): string {
   const expectation = report.expectation !== null;
+  const head = `${shortenMiddle(termSafe(report.source.input), width === undefined ? undefined : width - 24)}  ${report.source.mime} ${report.source.width}x${report.source.height}`;
   const lines = [
-    `${c.bold(termSafe(report.source.input))}  ${report.source.mime} ${report.source.width}x${report.source.height}`,
-    c.dim(settingsLine(report.settings)),
-    c.dim(`prompt: "${shortAnswer(report.prompt, 100)}"`),
+    c.bold(head),
+    ...wrapHanging("", settingsLine(report.settings).split(" "), width, 2).map((l) => c.dim(l)),
+    ...wrapHanging("", `prompt: "${shortAnswer(report.prompt, 100)}"`.split(" "), width, 2).map(
+      (l) => c.dim(l),
+    ),
   ];
   const wanted = expectationText(report.expectation);
   if (wanted !== undefined) lines.push(c.dim(`expect: ${wanted}`));
   lines.push("");
-  const rows = report.variants.map((v) => [
-    v.variant,
-    v.payload.transport === "url" ? "URL" : bytes(v.payload.bytes),
-    answerCell(v),
-    verdictCell(v, expectation, c),
-  ]);
+  const cells = report.variants.map((v) => ({
+    variant: v.variant,
+    payload: v.payload.transport === "url" ? "URL" : bytes(v.payload.bytes),
+    verdict: verdictCell(v, expectation, c),
+  }));
+  const widest = (pick: (x: (typeof cells)[number]) => string, title: string) =>
+    Math.max(title.length, ...cells.map((x) => plain(pick(x)).length));
+  const room = answerRoom(
+    width,
+    [
+      widest((x) => x.variant, "variant"),
+      widest((x) => x.payload, "payload"),
+      widest((x) => x.verdict, "verdict"),
+    ],
+    1,
+  );
+  const rows = report.variants.map((v, i) => {
+    const x = cells[i] as (typeof cells)[number];
+    return [x.variant, x.payload, answerCell(v, room), x.verdict];
+  });
   const table = align([["variant", "payload", "answer", "verdict"], ...rows], [1]);
   lines.push(c.dim(table[0] ?? ""), ...table.slice(1));
   const variance = varianceLines(report.variants, c);
@@ -120,14 +154,14 @@ export function formatAsk(report: AskReport, c: ChalkInstance): string {
   return `${lines.join("\n")}\n`;
 }
 
-function caseRow(r: CaseReport, c: ChalkInstance): string[] {
+function caseRow(r: CaseReport, c: ChalkInstance, room = 30, imageWidth?: number): string[] {
   const mark = statusMark(r.status, c);
-  const image = termSafe(r.image);
+  const image = shortenMiddle(termSafe(r.image), imageWidth);
   if (r.error) return [mark, image, c.red(termSafe(`${r.error.code}: ${r.error.message}`))];
   const cells = r.variants.map((v) => {
     const top = v.answers[0]?.answer;
     const text =
-      top === undefined ? "-" : top.trim() === "" ? "(empty)" : `"${shortAnswer(top, 30)}"`;
+      top === undefined ? "-" : top.trim() === "" ? "(empty)" : `"${shortAnswer(top, room)}"`;
     return v.status === "passed" ? text : c.red(text);
   });
   return [mark, image, r.agree ? "" : c.yellow("differ"), ...cells];
@@ -137,14 +171,26 @@ function interval(i: [number, number] | null): string {
   return i === null ? "-" : `${percent(i[0])}-${percent(i[1])}`;
 }
 
-/** Cases (disagreements first), then accuracy per variant, gates and the verdict. */
-export function formatDataset(report: DatasetReport, c: ChalkInstance): string {
-  const lines = [c.dim(settingsLine(report.settings)), ""];
+/**
+ * Cases (disagreements first), then accuracy per variant, gates and the verdict. On a terminal
+ * `width` wide, image names and answers are shortened to fit.
+ */
+export function formatDataset(report: DatasetReport, c: ChalkInstance, width?: number): string {
+  const lines = [
+    ...wrapHanging("", settingsLine(report.settings).split(" "), width, 2).map((l) => c.dim(l)),
+    "",
+  ];
   const shown = report.cases.filter((r) => r.status !== "passed" || !r.agree);
   if (shown.length > 0) {
+    const imageWidth = width === undefined ? undefined : Math.max(12, Math.floor(width / 5));
+    const images = Math.min(
+      imageWidth ?? Number.POSITIVE_INFINITY,
+      Math.max(5, ...shown.map((r) => termSafe(r.image).length)),
+    );
+    const room = answerRoom(width, [4, images, 6], report.variants.length);
     const table = align([
       ["", "image", "", ...report.variants],
-      ...shown.map((r) => caseRow(r, c)),
+      ...shown.map((r) => caseRow(r, c, width === undefined ? 30 : room, imageWidth)),
     ]);
     lines.push(c.dim(table[0] ?? ""), ...table.slice(1));
     const hidden = report.cases.length - shown.length;
@@ -181,10 +227,13 @@ export function formatDataset(report: DatasetReport, c: ChalkInstance): string {
   const asked = `${t.asked} asked, ${t.cached} from the cache`;
   const counts = `${t.failed} failed, ${t.errors} errors, ${t.disagreements} with differing answers; ${asked}`;
   const gated = report.gates.length > 0;
-  lines.push(
-    report.passed
-      ? `${c.green(gated ? `passed the gates: ${t.cases} cases` : `passed: ${t.cases} cases`)} (${counts}) in ${time}`
-      : `${c.red(gated && t.errors === 0 ? `failed the gates: ${t.cases} cases` : `failed: ${t.failed + t.errors} of ${t.cases} cases`)} (${counts}) in ${time}`,
-  );
+  const verdict = report.passed
+    ? c.green(gated ? `passed the gates: ${t.cases} cases` : `passed: ${t.cases} cases`)
+    : c.red(
+        gated && t.errors === 0
+          ? `failed the gates: ${t.cases} cases`
+          : `failed: ${t.failed + t.errors} of ${t.cases} cases`,
+      );
+  lines.push(...wrapHanging(`${verdict} `, `(${counts}) in ${time}`.split(" "), width, 2));
   return `${lines.join("\n")}\n`;
 }
