@@ -1,4 +1,3 @@
-import { clientPath, sourceName } from "./client/index.js";
 import { pillow } from "./client/pillow.js";
 import type { ClientName, ClientPayload, ClientSteps } from "./client/types.js";
 import { ImgencError, isImgencError, withInput } from "./errors.js";
@@ -22,7 +21,7 @@ import { loadSharp } from "./image/sharp.js";
 import { type Metrics, measure } from "./metrics/measure.js";
 import { compositeOnWhite } from "./models/pillow-resize.js";
 import type { ModelName, PlanOptions } from "./models/registry.js";
-import { compareAsSeen, type ModelComparison } from "./models/sees.js";
+import type { ModelComparison } from "./models/sees.js";
 import { base64Length, dataUriLength } from "./payload/build-data-uri.js";
 import { checkEncodable } from "./payload/limits.js";
 import { originalPayload, pngPayload } from "./payload/lossless.js";
@@ -34,7 +33,6 @@ import {
   type PayloadRole,
   PILLOW_DEFAULT_JPEG,
 } from "./payload/types.js";
-import { serverFor } from "./server/index.js";
 import type { ServerName } from "./server/types.js";
 import { type ServerVerdict, serverVerdict } from "./server/verdict.js";
 import { SETTINGS, SOURCE_SETTINGS, validateOptions } from "./settings.js";
@@ -243,10 +241,16 @@ function payloadReport(payload: Payload): PayloadReport {
   return report;
 }
 
+// Loaded when they are used, not at start-up: the client paths (with --client), the server
+// paths and the model views (with --model or --server).
+const clientPaths = () => import("./client/index.js");
+const serverPaths = () => import("./server/index.js");
+const modelViews = () => import("./models/sees.js");
+
 /** The model to see the payloads as: the one asked for, or the named server's first. */
-function seenModel(options: CompareOptions): ModelName | undefined {
+async function seenModel(options: CompareOptions): Promise<ModelName | undefined> {
   if (options.server === undefined) return options.model;
-  return serverFor(options.server, options.model).model;
+  return (await serverPaths()).serverFor(options.server, options.model).model;
 }
 
 /** Decode failures are about the source: name it in the error. */
@@ -340,9 +344,9 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
     findings,
     options.gates ?? {},
   );
-  const model = seenModel(options);
+  const model = await seenModel(options);
   if (model !== undefined) {
-    report.model = await compareAsSeen(
+    report.model = await (await modelViews()).compareAsSeen(
       model,
       { bytes: source.bytes, image },
       { bytes: lossy.bytes, image: lossyImage },
@@ -389,6 +393,7 @@ async function compareClient(
   losses: SourceLosses,
   options: CompareOptions,
 ): Promise<{ comparison: ClientComparison; artifacts: ClientArtifacts; decoded: DecodedImage }> {
+  const { clientPath, sourceName } = await clientPaths();
   const path = clientPath(name);
   const payload = await withInput(
     source.input,
@@ -507,7 +512,7 @@ async function compareClients(
       firstError ??= error;
       refused.push({
         client: name,
-        description: clientPath(name).description,
+        description: (await clientPaths()).clientPath(name).description,
         error: { code: error.code, message: error.message },
       });
     }
@@ -525,10 +530,10 @@ async function compareClients(
   report.clients = results.map((r) => r.comparison);
   if (refused.length > 0) report.refusedClients = refused;
   report.passed = refused.length === 0 && results.every((r) => r.comparison.passed);
-  const model = seenModel(options);
+  const model = await seenModel(options);
   if (model !== undefined) {
     const reference = { bytes: source.bytes, image };
-    report.model = await compareAsSeen(
+    report.model = await (await modelViews()).compareAsSeen(
       model,
       reference,
       { bytes: first.artifacts.payload.bytes, image: first.decoded },
@@ -538,7 +543,7 @@ async function compareClients(
     // Through a named server every path is seen as the model sees it, and its data URI as
     // that server reads it.
     if (options.server !== undefined) {
-      const { server } = serverFor(options.server, model);
+      const { server } = (await serverPaths()).serverFor(options.server, model);
       for (const [i, r] of results.entries()) {
         const { payload } = r.artifacts;
         const sent =
@@ -571,7 +576,7 @@ async function compareClients(
         r.comparison.model =
           i === 0
             ? report.model
-            : await compareAsSeen(
+            : await (await modelViews()).compareAsSeen(
                 model,
                 reference,
                 { bytes: r.artifacts.payload.bytes, image: r.decoded },
@@ -659,9 +664,9 @@ async function comparePair(
     findings,
     options.gates ?? {},
   );
-  const model = seenModel(options);
+  const model = await seenModel(options);
   if (model !== undefined) {
-    report.model = await compareAsSeen(
+    report.model = await (await modelViews()).compareAsSeen(
       model,
       { bytes: sourceA.bytes, image: imageA },
       { bytes: sourceB.bytes, image: imageB },
@@ -696,7 +701,7 @@ export async function compare(
     "failOn",
   ]);
   // A model the server does not serve is a usage error before any work.
-  if (options.server !== undefined) serverFor(options.server, options.model);
+  if (options.server !== undefined) (await serverPaths()).serverFor(options.server, options.model);
   if (options.jpeg) validateOptions(options.jpeg, ["quality", "subsampling"], "jpeg.");
   if (options.gates)
     validateOptions(options.gates, ["minPsnr", "minSsim", "maxMismatch"], "gates.");
