@@ -14,7 +14,7 @@ import {
 import type { Finding } from "./findings/types.js";
 import { evaluateGates, type GateResult, type Gates } from "./gates.js";
 import { addOpaqueAlpha } from "./image/channels.js";
-import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
+import { type DecodedImage, type DecodeOptions, decode, type ImageInfo } from "./image/decode.js";
 import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
 import { applyOrientation } from "./image/orientation.js";
 import { loadSharp } from "./image/sharp.js";
@@ -24,7 +24,12 @@ import type { ModelName, PlanOptions } from "./models/registry.js";
 import type { ModelComparison } from "./models/sees.js";
 import { base64Length, dataUriLength } from "./payload/build-data-uri.js";
 import { checkEncodable } from "./payload/limits.js";
-import { originalPayload, pngPayload } from "./payload/lossless.js";
+import {
+  canStreamPng,
+  originalPayload,
+  pngPayload,
+  streamedPngPayload,
+} from "./payload/lossless.js";
 import { pillowJpegPayload } from "./payload/pillow-jpeg.js";
 import {
   type JpegSettings,
@@ -253,6 +258,16 @@ async function seenModel(options: CompareOptions): Promise<ModelName | undefined
   return (await serverPaths()).serverFor(options.server, options.model).model;
 }
 
+/** Whether the JPEG encoder takes an image this size (checkEncodable, without throwing). */
+function jpegEncodable(info: ImageInfo): boolean {
+  try {
+    checkEncodable("JPEG", info.width, info.height);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Decode failures are about the source: name it in the error. */
 function decodeSource(source: Source, options: DecodeOptions): Promise<DecodedImage> {
   return withInput(source.input, decode(source.bytes, options));
@@ -290,7 +305,18 @@ function assemble(
  */
 async function compareOne(spec: string, options: CompareOptions): Promise<CompareResult> {
   const source = await readSource(spec, options);
-  const image = await decodeSource(source, options);
+  const wantsPng =
+    options.client === undefined && (options.lossless ?? SETTINGS.lossless.default) !== "original";
+  // A large image's PNG is encoded straight from the source, beside the decode (see canStreamPng).
+  let streamed: Promise<Payload> | undefined;
+  const image = await decodeSource(source, {
+    ...options,
+    onInfo: (info) => {
+      if (!wantsPng || !canStreamPng(info) || !jpegEncodable(info)) return;
+      streamed = streamedPngPayload(info, source.bytes);
+      streamed.catch(() => {});
+    },
+  });
   if (options.client !== undefined) {
     const names = typeof options.client === "string" ? [options.client] : options.client;
     return compareClients(source, image, names, options);
@@ -300,7 +326,7 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
   const losslessPromise =
     (options.lossless ?? SETTINGS.lossless.default) === "original"
       ? Promise.resolve(originalPayload(image, source.bytes))
-      : pngPayload(image);
+      : (streamed ?? pngPayload(image));
   // Don't let a rejected PNG encode go unhandled while the lossy side is still running.
   losslessPromise.catch(() => {});
   const jpeg = options.jpeg ?? PILLOW_DEFAULT_JPEG;
