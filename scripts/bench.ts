@@ -135,7 +135,7 @@ function parseArgs(argv: string[]): Settings {
         reps: 3,
         pillowReps: 2,
         startupReps: 15,
-        checkReps: 3,
+        checkReps: 2,
         checkCount: CHECK_COUNT,
         clientReps: 2,
         smallReps: 11,
@@ -928,7 +928,8 @@ async function measureCheck(
         errors.record("check-floor", e);
       }
     }
-    if (pilSkip === undefined && !errors.has("check-python")) {
+    // The Python script is the slowest contender and needs no warm-up of its own.
+    if (pilSkip === undefined && !errors.has("check-python") && !warm) {
       try {
         const s = await pythonCheckOnce(checkPaths);
         if (!warm) samples.python.push(s);
