@@ -305,8 +305,7 @@ function assemble(
  */
 async function compareOne(spec: string, options: CompareOptions): Promise<CompareResult> {
   const source = await readSource(spec, options);
-  const wantsPng =
-    options.client === undefined && (options.lossless ?? SETTINGS.lossless.default) !== "original";
+  const wantsPng = (options.lossless ?? SETTINGS.lossless.default) !== "original";
   // A large image's PNG is encoded straight from the source, beside the decode (see canStreamPng).
   let streamed: Promise<Payload> | undefined;
   const image = await decodeSource(source, {
@@ -319,7 +318,7 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
   });
   if (options.client !== undefined) {
     const names = typeof options.client === "string" ? [options.client] : options.client;
-    return compareClients(source, image, names, options);
+    return compareClients(source, image, names, options, streamed);
   }
   // Before the PNG encode starts: an image the JPEG encoder refuses cannot be compared.
   checkEncodable("JPEG", image.width, image.height, source.input);
@@ -415,7 +414,6 @@ async function compareClient(
   name: ClientName,
   source: Source,
   image: DecodedImage,
-  lossless: Payload,
   losses: SourceLosses,
   options: CompareOptions,
 ): Promise<{ comparison: ClientComparison; artifacts: ClientArtifacts; decoded: DecodedImage }> {
@@ -481,10 +479,8 @@ async function compareClient(
       client: name,
       description: path.description,
       payload: report,
-      ratio: {
-        bytes: payload.bytes.length / lossless.bytes.length,
-        dataUriLength: report.dataUriLength / dataUriLength(lossless.mime, lossless.bytes.length),
-      },
+      // Set once the lossless PNG, encoded beside the paths, is ready (see clientRatio).
+      ratio: { bytes: Number.NaN, dataUriLength: Number.NaN },
       metrics: measured,
       findings,
       gates,
@@ -507,20 +503,31 @@ async function compareClient(
   };
 }
 
+/** A path's payload against the lossless one. */
+function clientRatio(payload: ClientPayloadReport, lossless: Payload): ClientComparison["ratio"] {
+  return {
+    bytes: payload.bytes / lossless.bytes.length,
+    dataUriLength: payload.dataUriLength / dataUriLength(lossless.mime, lossless.bytes.length),
+  };
+}
+
 /**
  * One source through several client paths, one after another (each encode already uses
- * libvips' threads); the lossless PNG is encoded once, alongside the first path.
+ * libvips' threads); the lossless PNG is encoded once, alongside the paths.
  */
 async function compareClients(
   source: Source,
   image: DecodedImage,
   names: readonly ClientName[],
   options: CompareOptions,
+  streamed: Promise<Payload> | undefined,
 ): Promise<CompareResult> {
-  const lossless =
+  const losslessPromise =
     (options.lossless ?? SETTINGS.lossless.default) === "original"
-      ? originalPayload(image, source.bytes)
-      : await pngPayload(image);
+      ? Promise.resolve(originalPayload(image, source.bytes))
+      : (streamed ?? pngPayload(image));
+  // Don't let a rejected PNG encode go unhandled while the paths are still running.
+  losslessPromise.catch(() => {});
   const losses = await sourceLosses({
     bytes: source.bytes,
     image,
@@ -531,7 +538,7 @@ async function compareClients(
   let firstError: unknown;
   for (const name of names) {
     try {
-      results.push(await compareClient(name, source, image, lossless, losses, options));
+      results.push(await compareClient(name, source, image, losses, options));
     } catch (error) {
       // A path that cannot send this image is an answer too, when others are being compared.
       if (!isImgencError(error) || error.code === "usage") throw error;
@@ -543,6 +550,8 @@ async function compareClients(
       });
     }
   }
+  const lossless = await losslessPromise;
+  for (const r of results) r.comparison.ratio = clientRatio(r.comparison.payload, lossless);
   const [first] = results;
   if (first === undefined) throw firstError ?? new RangeError("compare needs a client path");
   const report = assemble(
