@@ -8,8 +8,11 @@
  * - Measures, median of N after a warm-up run: the serial floor (sharp decode + PNG encode +
  *   JPEG q75 4:2:0 encode + JPEG decode, in this process); `imgenc compare` on the big PNG as a
  *   child process (wall time, peak RSS); ImageMagick's `convert` + `compare -metric PSNR`;
- *   a Pillow + NumPy script; `imgenc --version`/`--help` against `node -e 0`; and
- *   `imgenc check --jobs 1` against `--jobs 2` on the fixture-sized set.
+ *   the same with four client paths at once; a Pillow + NumPy script; `imgenc --version`/`--help`
+ *   against `node -e 0`; `imgenc compare` on a 512x512 image against a node script doing the
+ *   four sharp steps on it; and `imgenc check --jobs 1` and `--jobs 2` on the fixture-sized set
+ *   against the same four steps in a node loop on one core and a Python script (Pillow, NumPy
+ *   PSNR and SSIM), with each one's CPU time.
  * - Prints an aligned table with every measurement, each target, the ratio and PASS/FAIL, and
  *   writes the same to .bench/results.json. It is a report: the exit code is 0 even when a
  *   target is missed (1 only when the bench itself cannot run).
@@ -49,6 +52,10 @@ const RESULTS = join(BENCH_DIR, "results.json");
 const BIG_WIDTH = 6000;
 const BIG_HEIGHT = 4000;
 const BIG_PNG = join(DATA_DIR, `photo-${BIG_WIDTH}x${BIG_HEIGHT}.png`);
+const SMALL_SIDE = 512;
+const SMALL_PNG = join(DATA_DIR, `photo-${SMALL_SIDE}x${SMALL_SIDE}.png`);
+/** The four client paths compared at once against the default single lossy payload. */
+const FOUR_CLIENTS = "pillow,opencv,canvas-jpeg,gradio";
 const CHECK_COUNT = 200;
 const QUICK_CHECK_COUNT = 40;
 /** Fixture-sized variants for the check set, cycled through. */
@@ -86,6 +93,10 @@ interface Settings {
   startupReps: number;
   checkReps: number;
   checkCount: number;
+  /** Repetitions of the four-client compare on the big image. */
+  clientReps: number;
+  /** Repetitions of the 512x512 compare and its node floor script. */
+  smallReps: number;
   /** Warm-up runs of the slow externals (Pillow, check); the fast ones always warm up. */
   warmSlow: boolean;
   regen: boolean;
@@ -114,16 +125,20 @@ function parseArgs(argv: string[]): Settings {
         startupReps: 5,
         checkReps: 1,
         checkCount: QUICK_CHECK_COUNT,
+        clientReps: 1,
+        smallReps: 3,
         warmSlow: false,
         regen,
       }
     : {
         mode: "full",
-        reps: 5,
-        pillowReps: 3,
+        reps: 3,
+        pillowReps: 2,
         startupReps: 15,
-        checkReps: 3,
+        checkReps: 2,
         checkCount: CHECK_COUNT,
+        clientReps: 2,
+        smallReps: 11,
         warmSlow: true,
         regen,
       };
@@ -148,6 +163,15 @@ async function writePng(path: string, rgb: Buffer, width: number, height: number
 /** Make (or reuse) the generated images; returns the check-set file paths. */
 async function ensureData(settings: Settings): Promise<Manifest> {
   const manifestPath = join(DATA_DIR, "manifest.json");
+  const manifest = await ensureBigAndCheck(settings, manifestPath);
+  if (!existsSync(SMALL_PNG)) {
+    const rgb = paintPhoto(SMALL_SIDE, SMALL_SIDE, 0x5eed512);
+    await writePng(SMALL_PNG, rgb, SMALL_SIDE, SMALL_SIDE);
+  }
+  return manifest;
+}
+
+async function ensureBigAndCheck(settings: Settings, manifestPath: string): Promise<Manifest> {
   if (!settings.regen && existsSync(manifestPath)) {
     try {
       const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
@@ -448,10 +472,10 @@ interface CompareSample {
   ssim: number;
 }
 
-async function compareOnce(path: string): Promise<CompareSample> {
-  const args = [BIN, "compare", path, "--json", "--max-input-bytes", "1GB"];
+async function compareOnce(path: string, extra: string[] = []): Promise<CompareSample> {
+  const args = [BIN, "compare", path, "--json", "--max-input-bytes", "1GB", ...extra];
   const r = await run(process.execPath, args, { timeoutMs: 180_000, rss: true });
-  let doc: { metrics?: Record<string, unknown> | null };
+  let doc: { metrics?: Record<string, unknown> | null; clients?: unknown[] };
   try {
     doc = JSON.parse(r.stdout) as typeof doc;
   } catch {
@@ -461,6 +485,10 @@ async function compareOnce(path: string): Promise<CompareSample> {
   const missing = METRIC_KEYS.filter((k) => typeof metrics[k] !== "number");
   if (missing.length > 0) {
     throw new BenchError(`imgenc compare --json lacks metrics: ${missing.join(", ")}`);
+  }
+  const clients = extra.includes("--client") ? FOUR_CLIENTS.split(",").length : 0;
+  if ((doc.clients?.length ?? 0) !== clients) {
+    throw new BenchError(`imgenc compare ${extra.join(" ")}: expected ${clients} client results`);
   }
   return {
     wall: r.wallMs / 1000,
@@ -583,14 +611,105 @@ async function pillowOnce(path: string): Promise<ExternalSample> {
   return { wall: r.wallMs / 1000, ...(r.maxRss !== undefined && { maxRss: r.maxRss }), psnr };
 }
 
+/**
+ * The sharp floor on many images, as a node script: for each file, decode to raw, PNG encode,
+ * JPEG q75 4:2:0 encode, JPEG decode, awaited in turn (one image at a time, one core's work).
+ * Also the 512x512 floor: the same four operations on one file, start-up included.
+ */
+const SHARP_LOOP_SCRIPT = `
+const sharp = require("sharp");
+const { readFileSync } = require("node:fs");
+(async () => {
+  for (const path of process.argv.slice(1)) {
+    const { data, info } = await sharp(readFileSync(path)).raw().toBuffer({ resolveWithObject: true });
+    const input = { raw: { width: info.width, height: info.height, channels: info.channels } };
+    await sharp(data, input).png().toBuffer();
+    const jpeg = await sharp(data, input).jpeg({ quality: 75, chromaSubsampling: "4:2:0" }).toBuffer();
+    await sharp(jpeg).raw().toBuffer();
+  }
+})();
+`;
+
+/**
+ * What users write to check many images in Python: Pillow JPEG and PNG, NumPy PSNR, and SSIM
+ * as scikit-image's structural_similarity computes it by default (7x7 uniform window, sample
+ * covariance, per channel then averaged), written in NumPy (scikit-image is not installed).
+ */
+const PYTHON_CHECK_SCRIPT = `
+import io, json, math, sys
+import numpy as np
+from PIL import Image
+
+def box7(a):
+    c = np.cumsum(np.cumsum(np.pad(a, ((1, 0), (1, 0))), 0), 1)
+    s = c[7:, 7:] - c[:-7, 7:] - c[7:, :-7] + c[:-7, :-7]
+    return s / 49.0
+
+def ssim_channel(x, y):
+    ux, uy = box7(x), box7(y)
+    cov = 49.0 / 48.0
+    vx = cov * (box7(x * x) - ux * ux)
+    vy = cov * (box7(y * y) - uy * uy)
+    vxy = cov * (box7(x * y) - ux * uy)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
+    return float(s.mean())
+
+out = []
+for path in sys.argv[1:]:
+    img = Image.open(path).convert("RGB")
+    png = io.BytesIO()
+    img.save(png, format="PNG")
+    jpg = io.BytesIO()
+    img.save(jpg, format="JPEG")
+    dec = Image.open(io.BytesIO(jpg.getvalue())).convert("RGB")
+    a = np.asarray(img, dtype=np.float64)
+    b = np.asarray(dec, dtype=np.float64)
+    mse = float(np.mean((a - b) ** 2))
+    psnr = float("inf") if mse == 0 else 10 * math.log10(255 * 255 / mse)
+    ssim = sum(ssim_channel(a[:, :, c], b[:, :, c]) for c in range(3)) / 3
+    out.append({"psnr": psnr, "ssim": ssim})
+print(json.dumps({"images": len(out)}))
+`;
+
+interface LoopSample {
+  wall: number;
+  cpu?: number;
+}
+
+async function sharpLoopOnce(paths: string[]): Promise<LoopSample> {
+  const r = await run(process.execPath, ["-e", SHARP_LOOP_SCRIPT, ...paths], {
+    timeoutMs: 600_000,
+    rss: true,
+  });
+  return { wall: r.wallMs / 1000, ...(r.cpu !== undefined && { cpu: r.cpu }) };
+}
+
+async function pythonCheckOnce(paths: string[]): Promise<LoopSample> {
+  const r = await run(PYTHON, ["-c", PYTHON_CHECK_SCRIPT, ...paths], {
+    timeoutMs: 900_000,
+    env: pythonEnv(),
+    rss: true,
+  });
+  let images: number;
+  try {
+    images = (JSON.parse(r.stdout) as { images: number }).images;
+  } catch {
+    throw new BenchError(`the Python check script printed no JSON:\n${tail(r.stdout || r.stderr)}`);
+  }
+  if (images !== paths.length) throw new BenchError(`the Python check script did ${images} images`);
+  return { wall: r.wallMs / 1000, ...(r.cpu !== undefined && { cpu: r.cpu }) };
+}
+
 interface CheckSample {
   wall: number;
   reportedMs: number;
+  cpu?: number;
 }
 
 async function checkOnce(paths: string[], jobs: number, expected: number): Promise<CheckSample> {
   const args = [BIN, "check", ...paths, "--jobs", String(jobs), "--json"];
-  const r = await run(process.execPath, args, { timeoutMs: 900_000 });
+  const r = await run(process.execPath, args, { timeoutMs: 900_000, rss: true });
   let doc: { totals?: { images?: number; errors?: number; durationMs?: number } };
   try {
     doc = JSON.parse(r.stdout) as typeof doc;
@@ -603,7 +722,11 @@ async function checkOnce(paths: string[], jobs: number, expected: number): Promi
       `imgenc check --jobs ${jobs}: expected ${expected} images and no errors, got ${JSON.stringify(totals)}`,
     );
   }
-  return { wall: r.wallMs / 1000, reportedMs: totals.durationMs ?? Number.NaN };
+  return {
+    wall: r.wallMs / 1000,
+    reportedMs: totals.durationMs ?? Number.NaN,
+    ...(r.cpu !== undefined && { cpu: r.cpu }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -637,6 +760,7 @@ interface ExternalSample {
 interface BigImageSamples {
   floorSamples: FloorSample[];
   compareSamples: CompareSample[];
+  fourSamples: CompareSample[];
   imSamples: ExternalSample[];
   pilSamples: ExternalSample[];
 }
@@ -653,6 +777,7 @@ async function measureBigImage(
   const out: BigImageSamples = {
     floorSamples: [],
     compareSamples: [],
+    fourSamples: [],
     imSamples: [],
     pilSamples: [],
   };
@@ -673,6 +798,15 @@ async function measureBigImage(
         log(`  imgenc compare ${fmtS(s.wall)}${s.maxRss ? `, ${fmtMB(s.maxRss)}` : ""}`);
       } catch (e) {
         errors.record("compare", e);
+      }
+    }
+    if (!errors.has("four-clients") && round <= settings.clientReps) {
+      try {
+        const s = await compareOnce(bigRel, ["--client", FOUR_CLIENTS]);
+        if (!warm) out.fourSamples.push(s);
+        log(`  imgenc compare --client ${FOUR_CLIENTS} ${fmtS(s.wall)}`);
+      } catch (e) {
+        errors.record("four-clients", e);
       }
     }
     if (imSkip === undefined && !errors.has("imagemagick")) {
@@ -733,17 +867,77 @@ async function measureStartup(
   return startup;
 }
 
-/** 6: check throughput, --jobs 1 and --jobs 2 alternating. */
+/** A fixture-sized image: `imgenc compare` against a node script doing the four sharp steps. */
+async function measureSmall(
+  settings: Settings,
+  errors: Errors,
+): Promise<{ floor: number[]; compare: number[] }> {
+  log(`${SMALL_SIDE}x${SMALL_SIDE} compare, ${settings.smallReps} runs each (+1 warm-up)`);
+  const out = { floor: [] as number[], compare: [] as number[] };
+  const path = relative(ROOT, SMALL_PNG);
+  for (let i = 0; i <= settings.smallReps; i++) {
+    if (!errors.has("small-floor")) {
+      try {
+        const s = await sharpLoopOnce([path]);
+        if (i > 0) out.floor.push(s.wall * 1000);
+      } catch (e) {
+        errors.record("small-floor", e);
+      }
+    }
+    if (!errors.has("small-compare")) {
+      try {
+        const s = await compareOnce(path);
+        if (i > 0) out.compare.push(s.wall * 1000);
+      } catch (e) {
+        errors.record("small-compare", e);
+      }
+    }
+  }
+  return out;
+}
+
+interface CheckSamples {
+  1: CheckSample[];
+  2: CheckSample[];
+  floor: LoopSample[];
+  python: LoopSample[];
+}
+
+/**
+ * 6: check on the fixture-sized set, --jobs 1 and --jobs 2, the sharp floor loop on one core
+ * and the Python script, round-robin.
+ */
 async function measureCheck(
   settings: Settings,
   checkArgs: string[],
+  checkPaths: string[],
+  pilSkip: string | undefined,
   errors: Errors,
-): Promise<Record<1 | 2, CheckSample[]>> {
+): Promise<CheckSamples> {
   log(`check on ${settings.checkCount} images, ${settings.checkReps} run(s) per --jobs`);
-  const samples: Record<1 | 2, CheckSample[]> = { 1: [], 2: [] };
+  const samples: CheckSamples = { 1: [], 2: [], floor: [], python: [] };
   const rounds = settings.checkReps + (settings.warmSlow ? 1 : 0);
   for (let round = 0; round < rounds; round++) {
     const warm = settings.warmSlow && round === 0;
+    if (!errors.has("check-floor")) {
+      try {
+        const s = await sharpLoopOnce(checkPaths);
+        if (!warm) samples.floor.push(s);
+        log(`  sharp floor loop${warm ? " (warm-up)" : ""} ${fmtS(s.wall)}`);
+      } catch (e) {
+        errors.record("check-floor", e);
+      }
+    }
+    // The Python script is the slowest contender and needs no warm-up of its own.
+    if (pilSkip === undefined && !errors.has("check-python") && !warm) {
+      try {
+        const s = await pythonCheckOnce(checkPaths);
+        if (!warm) samples.python.push(s);
+        log(`  Python script${warm ? " (warm-up)" : ""} ${fmtS(s.wall)}`);
+      } catch (e) {
+        errors.record("check-python", e);
+      }
+    }
     for (const jobs of [1, 2] as const) {
       if (errors.has(`check-${jobs}`)) continue;
       try {
@@ -868,8 +1062,9 @@ async function main(): Promise<number> {
   const errors = new Errors();
   const big = await measureBigImage(settings, bigBytes, bigRel, imSkip, pilSkip, errors);
   const startup = await measureStartup(settings, errors);
-  const checkSamples = await measureCheck(settings, checkArgs, errors);
-  const { floorSamples, compareSamples, imSamples, pilSamples } = big;
+  const small = await measureSmall(settings, errors);
+  const checkSamples = await measureCheck(settings, checkArgs, checkPaths, pilSkip, errors);
+  const { floorSamples, compareSamples, fourSamples, imSamples, pilSamples } = big;
 
   // Results.
   const floor = {
@@ -882,6 +1077,23 @@ async function main(): Promise<number> {
   };
   const cmpCpu = series(compareSamples.flatMap((s) => (s.cpu === undefined ? [] : [s.cpu])));
   const cmp = series(compareSamples.map((s) => s.wall));
+  const four = series(fourSamples.map((s) => s.wall));
+  const smallFloor = series(small.floor);
+  const smallCmp = series(small.compare);
+  const cores = machine.cores;
+  const loop = series(checkSamples.floor.map((s) => s.wall));
+  const loopCpu = series(checkSamples.floor.flatMap((s) => (s.cpu === undefined ? [] : [s.cpu])));
+  const py = series(checkSamples.python.map((s) => s.wall));
+  const pyCpu = series(checkSamples.python.flatMap((s) => (s.cpu === undefined ? [] : [s.cpu])));
+  const checkCpu = (jobs: 1 | 2) =>
+    series(checkSamples[jobs].flatMap((s) => (s.cpu === undefined ? [] : [s.cpu])));
+  const check1Cpu = checkCpu(1);
+  const check2Cpu = checkCpu(2);
+  /** Cores kept busy: CPU seconds over wall seconds (medians). */
+  const busy = (cpu: Series, wall: Series): string =>
+    cpu.samples.length && wall.samples.length
+      ? `CPU ${fmtS(cpu.median)}, ${(cpu.median / wall.median).toFixed(2)} of ${cores} cores busy`
+      : "";
   const rssList = compareSamples.flatMap((s) => (s.maxRss === undefined ? [] : [s.maxRss]));
   const cmpRss = series(rssList);
   const im = series(imSamples.map((s) => s.wall));
@@ -927,6 +1139,13 @@ async function main(): Promise<number> {
     add("imgenc compare CPU (user+sys)", cmpCpu, fmtS, "information: all threads, incl. startup");
   }
   add(
+    `imgenc compare --client ${FOUR_CLIENTS}`,
+    four,
+    fmtS,
+    "four client paths, one read",
+    errors.get("four-clients"),
+  );
+  add(
     "imgenc compare peak RSS",
     cmpRss,
     fmtMB,
@@ -958,10 +1177,48 @@ async function main(): Promise<number> {
   add("node -e 0", nodeStart, fmtMs, "", errors.get("startup-node"));
   add("imgenc --version", versionStart, fmtMs, "", errors.get("startup-version"));
   add("imgenc --help", helpStart, fmtMs, "", errors.get("startup-help"));
+  add(
+    `node script: 4 sharp steps, ${SMALL_SIDE}x${SMALL_SIDE}`,
+    smallFloor,
+    fmtMs,
+    "start-up included",
+    errors.get("small-floor"),
+  );
+  add(
+    `imgenc compare ${SMALL_SIDE}x${SMALL_SIDE}`,
+    smallCmp,
+    fmtMs,
+    "",
+    errors.get("small-compare"),
+  );
+  add(
+    `sharp floor loop, ${n} images, 1 core`,
+    loop,
+    fmtS,
+    busy(loopCpu, loop),
+    errors.get("check-floor"),
+  );
+  if (pilSkip === undefined) {
+    add(`Python check script, ${n} images`, py, fmtS, busy(pyCpu, py), errors.get("check-python"));
+  }
   const tput = (s: Series): string =>
     s.samples.length ? `${(n / s.median).toFixed(1)} images/s` : "";
-  add(`imgenc check --jobs 1 (${n} images)`, check1, fmtS, tput(check1), errors.get("check-1"));
-  add(`imgenc check --jobs 2 (${n} images)`, check2, fmtS, tput(check2), errors.get("check-2"));
+  const checkNote = (wall: Series, cpu: Series): string =>
+    [tput(wall), busy(cpu, wall)].filter(Boolean).join("; ");
+  add(
+    `imgenc check --jobs 1 (${n} images)`,
+    check1,
+    fmtS,
+    checkNote(check1, check1Cpu),
+    errors.get("check-1"),
+  );
+  add(
+    `imgenc check --jobs 2 (${n} images)`,
+    check2,
+    fmtS,
+    checkNote(check2, check2Cpu),
+    errors.get("check-2"),
+  );
 
   const ratio = (a: Series, b: Series): number | null =>
     a.samples.length && b.samples.length ? a.median / b.median : null;
@@ -971,7 +1228,7 @@ async function main(): Promise<number> {
       "compare wall / serial floor",
       ratio(cmp, floor.total),
       "max",
-      1.2,
+      0.85,
       `${fmtS(cmp.median)} / ${fmtS(floor.total.median)}`,
     ),
     target(
@@ -988,7 +1245,7 @@ async function main(): Promise<number> {
       "Pillow+NumPy / compare",
       pilSkip === undefined ? ratio(pil, cmp) : null,
       "min",
-      8,
+      7,
       pilSkip === undefined ? `${fmtS(pil.median)} / ${fmtS(cmp.median)}` : "",
       pilSkip === undefined ? undefined : `skipped: ${pilSkip}`,
     ),
@@ -1002,11 +1259,27 @@ async function main(): Promise<number> {
       rssList.length ? undefined : "peak RSS not measurable",
     ),
     target(
+      "four-clients",
+      "four client paths / one",
+      ratio(four, cmp),
+      "max",
+      2,
+      `${fmtS(four.median)} / ${fmtS(cmp.median)}`,
+    ),
+    target(
+      "small-compare",
+      `compare ${SMALL_SIDE}x${SMALL_SIDE} / node script, 4 sharp steps`,
+      ratio(smallCmp, smallFloor),
+      "max",
+      2,
+      `${fmtMs(smallCmp.median)} / ${fmtMs(smallFloor.median)}`,
+    ),
+    target(
       "version-startup",
       "imgenc --version / node -e 0",
       ratio(versionStart, nodeStart),
       "max",
-      1.5,
+      1.2,
       `${fmtMs(versionStart.median)} / ${fmtMs(nodeStart.median)}`,
     ),
     target(
@@ -1014,16 +1287,25 @@ async function main(): Promise<number> {
       "imgenc --help / node -e 0",
       ratio(helpStart, nodeStart),
       "max",
-      1.5,
+      1.2,
       `${fmtMs(helpStart.median)} / ${fmtMs(nodeStart.median)}`,
     ),
     target(
-      "check-scaling",
-      "check throughput --jobs 2 / --jobs 1",
-      ratio(check1, check2),
+      "check-vs-floor",
+      `check --jobs ${cores} / (sharp floor loop / ${cores} cores)`,
+      loop.samples.length && check2.samples.length ? check2.median / (loop.median / cores) : null,
+      "max",
+      1.4,
+      `${fmtS(check2.median)} / (${fmtS(loop.median)} / ${cores})`,
+    ),
+    target(
+      "check-vs-python",
+      `Python check script / check --jobs ${cores}`,
+      pilSkip === undefined ? ratio(py, check2) : null,
       "min",
-      1.7,
-      `${fmtS(check1.median)} / ${fmtS(check2.median)}`,
+      3.5,
+      pilSkip === undefined ? `${fmtS(py.median)} / ${fmtS(check2.median)}` : "",
+      pilSkip === undefined ? undefined : `skipped: ${pilSkip}`,
     ),
   ];
   const targetRows: string[][] = [["target", "measured", "limit", "result", "from"]];
@@ -1073,6 +1355,7 @@ async function main(): Promise<number> {
     ["ImageMagick", im],
     ["check --jobs 1", check1],
     ["check --jobs 2", check2],
+    ["sharp floor loop", loop],
   ];
   const noisy = contenders.filter(([, x]) => spread(x) > 0.15);
   if (noisy.length > 0) {
@@ -1114,6 +1397,11 @@ async function main(): Promise<number> {
         psnr: compareSamples[0]?.psnr ?? null,
         ssim: compareSamples[0]?.ssim ?? null,
       },
+      fourClients: {
+        wallS: four,
+        cpuS: series(fourSamples.flatMap((s) => (s.cpu ? [s.cpu] : []))),
+      },
+      small: { side: SMALL_SIDE, nodeScriptMs: smallFloor, compareMs: smallCmp },
       imagemagick: imSkip
         ? { skipped: imSkip }
         : {
@@ -1130,8 +1418,18 @@ async function main(): Promise<number> {
           },
       startupMs: { node: nodeStart, version: versionStart, help: helpStart },
       check: {
-        jobs1: { wallS: check1, reportedMs: checkSamples[1].map((s) => s.reportedMs) },
-        jobs2: { wallS: check2, reportedMs: checkSamples[2].map((s) => s.reportedMs) },
+        jobs1: {
+          wallS: check1,
+          cpuS: check1Cpu,
+          reportedMs: checkSamples[1].map((s) => s.reportedMs),
+        },
+        jobs2: {
+          wallS: check2,
+          cpuS: check2Cpu,
+          reportedMs: checkSamples[2].map((s) => s.reportedMs),
+        },
+        sharpFloorLoop: { wallS: loop, cpuS: loopCpu },
+        python: pilSkip ? { skipped: pilSkip } : { wallS: py, cpuS: pyCpu },
       },
     },
     targets,

@@ -1,4 +1,3 @@
-import { clientPath, sourceName } from "./client/index.js";
 import { pillow } from "./client/pillow.js";
 import type { ClientName, ClientPayload, ClientSteps } from "./client/types.js";
 import { ImgencError, isImgencError, withInput } from "./errors.js";
@@ -15,17 +14,22 @@ import {
 import type { Finding } from "./findings/types.js";
 import { evaluateGates, type GateResult, type Gates } from "./gates.js";
 import { addOpaqueAlpha } from "./image/channels.js";
-import { type DecodedImage, type DecodeOptions, decode } from "./image/decode.js";
+import { type DecodedImage, type DecodeOptions, decode, type ImageInfo } from "./image/decode.js";
 import { estimateQuality, readJpegHeader } from "./image/jpeg.js";
 import { applyOrientation } from "./image/orientation.js";
 import { loadSharp } from "./image/sharp.js";
 import { type Metrics, measure } from "./metrics/measure.js";
 import { compositeOnWhite } from "./models/pillow-resize.js";
 import type { ModelName, PlanOptions } from "./models/registry.js";
-import { compareAsSeen, type ModelComparison } from "./models/sees.js";
+import type { ModelComparison } from "./models/sees.js";
 import { base64Length, dataUriLength } from "./payload/build-data-uri.js";
 import { checkEncodable } from "./payload/limits.js";
-import { originalPayload, pngPayload } from "./payload/lossless.js";
+import {
+  canStreamPng,
+  originalPayload,
+  pngPayload,
+  streamedPngPayload,
+} from "./payload/lossless.js";
 import { pillowJpegPayload } from "./payload/pillow-jpeg.js";
 import {
   type JpegSettings,
@@ -34,7 +38,6 @@ import {
   type PayloadRole,
   PILLOW_DEFAULT_JPEG,
 } from "./payload/types.js";
-import { serverFor } from "./server/index.js";
 import type { ServerName } from "./server/types.js";
 import { type ServerVerdict, serverVerdict } from "./server/verdict.js";
 import { SETTINGS, SOURCE_SETTINGS, validateOptions } from "./settings.js";
@@ -243,10 +246,26 @@ function payloadReport(payload: Payload): PayloadReport {
   return report;
 }
 
+// Loaded when they are used, not at start-up: the client paths (with --client), the server
+// paths and the model views (with --model or --server).
+const clientPaths = () => import("./client/index.js");
+const serverPaths = () => import("./server/index.js");
+const modelViews = () => import("./models/sees.js");
+
 /** The model to see the payloads as: the one asked for, or the named server's first. */
-function seenModel(options: CompareOptions): ModelName | undefined {
+async function seenModel(options: CompareOptions): Promise<ModelName | undefined> {
   if (options.server === undefined) return options.model;
-  return serverFor(options.server, options.model).model;
+  return (await serverPaths()).serverFor(options.server, options.model).model;
+}
+
+/** Whether the JPEG encoder takes an image this size (checkEncodable, without throwing). */
+function jpegEncodable(info: ImageInfo): boolean {
+  try {
+    checkEncodable("JPEG", info.width, info.height);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Decode failures are about the source: name it in the error. */
@@ -286,17 +305,27 @@ function assemble(
  */
 async function compareOne(spec: string, options: CompareOptions): Promise<CompareResult> {
   const source = await readSource(spec, options);
-  const image = await decodeSource(source, options);
+  const wantsPng = (options.lossless ?? SETTINGS.lossless.default) !== "original";
+  // A large image's PNG is encoded straight from the source, beside the decode (see canStreamPng).
+  let streamed: Promise<Payload> | undefined;
+  const image = await decodeSource(source, {
+    ...options,
+    onInfo: (info) => {
+      if (!wantsPng || !canStreamPng(info) || !jpegEncodable(info)) return;
+      streamed = streamedPngPayload(info, source.bytes);
+      streamed.catch(() => {});
+    },
+  });
   if (options.client !== undefined) {
     const names = typeof options.client === "string" ? [options.client] : options.client;
-    return compareClients(source, image, names, options);
+    return compareClients(source, image, names, options, streamed);
   }
   // Before the PNG encode starts: an image the JPEG encoder refuses cannot be compared.
   checkEncodable("JPEG", image.width, image.height, source.input);
   const losslessPromise =
     (options.lossless ?? SETTINGS.lossless.default) === "original"
       ? Promise.resolve(originalPayload(image, source.bytes))
-      : pngPayload(image);
+      : (streamed ?? pngPayload(image));
   // Don't let a rejected PNG encode go unhandled while the lossy side is still running.
   losslessPromise.catch(() => {});
   const jpeg = options.jpeg ?? PILLOW_DEFAULT_JPEG;
@@ -340,9 +369,9 @@ async function compareOne(spec: string, options: CompareOptions): Promise<Compar
     findings,
     options.gates ?? {},
   );
-  const model = seenModel(options);
+  const model = await seenModel(options);
   if (model !== undefined) {
-    report.model = await compareAsSeen(
+    report.model = await (await modelViews()).compareAsSeen(
       model,
       { bytes: source.bytes, image },
       { bytes: lossy.bytes, image: lossyImage },
@@ -385,10 +414,10 @@ async function compareClient(
   name: ClientName,
   source: Source,
   image: DecodedImage,
-  lossless: Payload,
   losses: SourceLosses,
   options: CompareOptions,
 ): Promise<{ comparison: ClientComparison; artifacts: ClientArtifacts; decoded: DecodedImage }> {
+  const { clientPath, sourceName } = await clientPaths();
   const path = clientPath(name);
   const payload = await withInput(
     source.input,
@@ -450,10 +479,8 @@ async function compareClient(
       client: name,
       description: path.description,
       payload: report,
-      ratio: {
-        bytes: payload.bytes.length / lossless.bytes.length,
-        dataUriLength: report.dataUriLength / dataUriLength(lossless.mime, lossless.bytes.length),
-      },
+      // Set once the lossless PNG, encoded beside the paths, is ready (see clientRatio).
+      ratio: { bytes: Number.NaN, dataUriLength: Number.NaN },
       metrics: measured,
       findings,
       gates,
@@ -476,20 +503,45 @@ async function compareClient(
   };
 }
 
+/** `work` over `items`, at most two at a time, results in the order of `items`. */
+async function inPairs<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  return out;
+}
+
+/** A path's payload against the lossless one. */
+function clientRatio(payload: ClientPayloadReport, lossless: Payload): ClientComparison["ratio"] {
+  return {
+    bytes: payload.bytes / lossless.bytes.length,
+    dataUriLength: payload.dataUriLength / dataUriLength(lossless.mime, lossless.bytes.length),
+  };
+}
+
 /**
  * One source through several client paths, one after another (each encode already uses
- * libvips' threads); the lossless PNG is encoded once, alongside the first path.
+ * libvips' threads); the lossless PNG is encoded once, alongside the paths.
  */
 async function compareClients(
   source: Source,
   image: DecodedImage,
   names: readonly ClientName[],
   options: CompareOptions,
+  streamed: Promise<Payload> | undefined,
 ): Promise<CompareResult> {
-  const lossless =
+  const losslessPromise =
     (options.lossless ?? SETTINGS.lossless.default) === "original"
-      ? originalPayload(image, source.bytes)
-      : await pngPayload(image);
+      ? Promise.resolve(originalPayload(image, source.bytes))
+      : (streamed ?? pngPayload(image));
+  // Don't let a rejected PNG encode go unhandled while the paths are still running.
+  losslessPromise.catch(() => {});
   const losses = await sourceLosses({
     bytes: source.bytes,
     image,
@@ -498,20 +550,31 @@ async function compareClients(
   const results = [];
   const refused: ClientRefusal[] = [];
   let firstError: unknown;
-  for (const name of names) {
-    try {
-      results.push(await compareClient(name, source, image, lossless, losses, options));
-    } catch (error) {
-      // A path that cannot send this image is an answer too, when others are being compared.
-      if (!isImgencError(error) || error.code === "usage") throw error;
-      firstError ??= error;
-      refused.push({
-        client: name,
-        description: clientPath(name).description,
-        error: { code: error.code, message: error.message },
-      });
+  // Two paths at a time: one's libvips work overlaps the other's metrics on the main thread.
+  const outcomes = await inPairs(names, (name) =>
+    compareClient(name, source, image, losses, options).then(
+      (made) => ({ made }),
+      (error: unknown) => ({ error }),
+    ),
+  );
+  for (const [i, outcome] of outcomes.entries()) {
+    const name = names[i] as ClientName;
+    if ("made" in outcome) {
+      results.push(outcome.made);
+      continue;
     }
+    const { error } = outcome;
+    // A path that cannot send this image is an answer too, when others are being compared.
+    if (!isImgencError(error) || error.code === "usage") throw error;
+    firstError ??= error;
+    refused.push({
+      client: name,
+      description: (await clientPaths()).clientPath(name).description,
+      error: { code: error.code, message: error.message },
+    });
   }
+  const lossless = await losslessPromise;
+  for (const r of results) r.comparison.ratio = clientRatio(r.comparison.payload, lossless);
   const [first] = results;
   if (first === undefined) throw firstError ?? new RangeError("compare needs a client path");
   const report = assemble(
@@ -525,10 +588,10 @@ async function compareClients(
   report.clients = results.map((r) => r.comparison);
   if (refused.length > 0) report.refusedClients = refused;
   report.passed = refused.length === 0 && results.every((r) => r.comparison.passed);
-  const model = seenModel(options);
+  const model = await seenModel(options);
   if (model !== undefined) {
     const reference = { bytes: source.bytes, image };
-    report.model = await compareAsSeen(
+    report.model = await (await modelViews()).compareAsSeen(
       model,
       reference,
       { bytes: first.artifacts.payload.bytes, image: first.decoded },
@@ -538,7 +601,7 @@ async function compareClients(
     // Through a named server every path is seen as the model sees it, and its data URI as
     // that server reads it.
     if (options.server !== undefined) {
-      const { server } = serverFor(options.server, model);
+      const { server } = (await serverPaths()).serverFor(options.server, model);
       for (const [i, r] of results.entries()) {
         const { payload } = r.artifacts;
         const sent =
@@ -571,7 +634,7 @@ async function compareClients(
         r.comparison.model =
           i === 0
             ? report.model
-            : await compareAsSeen(
+            : await (await modelViews()).compareAsSeen(
                 model,
                 reference,
                 { bytes: r.artifacts.payload.bytes, image: r.decoded },
@@ -659,9 +722,9 @@ async function comparePair(
     findings,
     options.gates ?? {},
   );
-  const model = seenModel(options);
+  const model = await seenModel(options);
   if (model !== undefined) {
-    report.model = await compareAsSeen(
+    report.model = await (await modelViews()).compareAsSeen(
       model,
       { bytes: sourceA.bytes, image: imageA },
       { bytes: sourceB.bytes, image: imageB },
@@ -696,7 +759,7 @@ export async function compare(
     "failOn",
   ]);
   // A model the server does not serve is a usage error before any work.
-  if (options.server !== undefined) serverFor(options.server, options.model);
+  if (options.server !== undefined) (await serverPaths()).serverFor(options.server, options.model);
   if (options.jpeg) validateOptions(options.jpeg, ["quality", "subsampling"], "jpeg.");
   if (options.gates)
     validateOptions(options.gates, ["minPsnr", "minSsim", "maxMismatch"], "gates.");

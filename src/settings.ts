@@ -5,7 +5,7 @@ import { CLIENT_NAMES, type ClientName } from "./client/types.js";
 import { ImgencError } from "./errors.js";
 import { FINDING_CODES } from "./findings/codes.js";
 import type { MismatchLimit } from "./gates.js";
-import { MODELS } from "./models/registry.js";
+import { MODELS } from "./models/plan.js";
 import { DEFAULT_LISTEN, DEFAULT_MAX_BODY, type ListenAddress } from "./proxy/defaults.js";
 import { SERVER_NAMES } from "./server/types.js";
 

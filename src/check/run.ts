@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { CheckItem, CheckJob, CheckTotals } from "./types.js";
 
 /** A worker thread with sharp loaded, before it holds any image (measured: about 35 MB). */
@@ -62,7 +62,9 @@ const idleListeners = new WeakMap<Worker, () => void>();
 
 function takeWorker(): Worker {
   const worker = idle.pop();
-  if (worker === undefined) return new Worker(WORKER);
+  // Loaded here, not at the top: the settings table reads this module's sizes for --help.
+  if (worker === undefined)
+    return new (process.getBuiltinModule("node:worker_threads").Worker)(WORKER);
   idleListeners.get(worker)?.();
   worker.ref();
   return worker;

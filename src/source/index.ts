@@ -1,12 +1,21 @@
 import { ImgencError } from "../errors.js";
 import { readFileSource } from "./file.js";
-import { fetchUrl } from "./http.js";
 import { dataUriInput, parseDataUri } from "./parse-data-uri.js";
 import { redactSpec, redactUrl } from "./redact.js";
 import { readStdin } from "./stdin.js";
 import type { Source, SourceOptions } from "./types.js";
 
-export { closeHttpAgent } from "./http.js";
+// The HTTP client (and node:http with it) loads with the first URL, not at start-up.
+let http: typeof import("./http.js") | undefined;
+const loadHttp = async () => {
+  http ??= await import("./http.js");
+  return http;
+};
+
+/** Close the HTTP client's connections, if a URL was ever read. */
+export async function closeHttpAgent(): Promise<void> {
+  await http?.closeHttpAgent();
+}
 export { dataUriInput } from "./parse-data-uri.js";
 export { readStdinRaw } from "./stdin.js";
 export * from "./types.js";
@@ -39,7 +48,7 @@ export async function readSource(spec: string, opts: SourceOptions = {}): Promis
   if (/^https?:/i.test(spec)) {
     // The display name is masked here, once, so every report and formatter gets it masked.
     const input = redactSpec(spec);
-    const { bytes, finalUrl, contentType } = await fetchUrl(spec, opts, input);
+    const { bytes, finalUrl, contentType } = await (await loadHttp()).fetchUrl(spec, opts, input);
     const source: Source = { input, kind: "url", bytes, finalUrl: redactUrl(finalUrl) };
     if (contentType !== undefined) source.contentType = contentType;
     return source;

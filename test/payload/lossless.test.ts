@@ -5,7 +5,12 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { decode } from "../../src/image/decode.js";
-import { originalPayload, pngPayload } from "../../src/payload/lossless.js";
+import {
+  canStreamPng,
+  originalPayload,
+  pngPayload,
+  streamedPngPayload,
+} from "../../src/payload/lossless.js";
 
 // dist/test/payload/ -> <repo>/fixtures/
 const FIXTURES = fileURLToPath(new URL("../../../fixtures/", import.meta.url));
@@ -61,4 +66,32 @@ describe("originalPayload", () => {
       assert.match(payload.label, /^original (PNG|JPEG) bytes$/);
     });
   }
+});
+
+describe("streamedPngPayload", () => {
+  test("is byte-identical to pngPayload, whatever density and metadata the source carries", async () => {
+    const photo = readFileSync(join(FIXTURES, "photo.png"));
+    const sources = [
+      await sharp(photo).withMetadata({ density: 300 }).jpeg({ quality: 90 }).toBuffer(),
+      await sharp(photo).withMetadata({ density: 150 }).png().toBuffer(),
+      await sharp(photo).ensureAlpha(0.5).withDensity(96).png().toBuffer(),
+      await sharp(photo).withIccProfile("p3").png().toBuffer(),
+      readFileSync(join(FIXTURES, "photo.jpg")),
+    ];
+    for (const bytes of sources) {
+      const image = await decode(bytes);
+      const streamed = await streamedPngPayload(image.info, bytes);
+      assert.deepEqual(streamed.bytes, (await pngPayload(image)).bytes);
+    }
+  });
+
+  test("is used only for large 8-bit sRGB PNG and JPEG sources", async () => {
+    const image = await decode(readFileSync(join(FIXTURES, "photo.png")));
+    assert.equal(canStreamPng(image.info), false);
+    const large = { ...image.info, width: 3000, height: 2000 };
+    assert.equal(canStreamPng(large), true);
+    assert.equal(canStreamPng({ ...large, bitDepth: 16 }), false);
+    assert.equal(canStreamPng({ ...large, format: "gif" }), false);
+    assert.equal(canStreamPng({ ...large, palette: true }), false);
+  });
 });

@@ -3,9 +3,6 @@ import { type CompareOptions, compare, diffPng } from "../../compare.js";
 import { ImgencError, isImgencError } from "../../errors.js";
 import { gatesOf } from "../../gates.js";
 import { toDataUri } from "../../payload/build-data-uri.js";
-import { compareReportPage } from "../../report/index.js";
-import { formatCompare } from "../format/compare.js";
-import { compareAnnotations, compareSummary, errorAnnotation } from "../format/github.js";
 import { termSafe } from "../format/terminal.js";
 import { type Io, stdinFile, write } from "../io.js";
 import { settingValues } from "../options.js";
@@ -55,6 +52,8 @@ export async function runCompare(
     throw usage("--emit and --reporter github both want stdout; pick one");
   assertOneStdout({ ...flags, reporter, ...(output !== undefined && { output }) });
   const github = reporter === "github";
+  // The GitHub, text and HTML formats load only for the output they make: --json needs none.
+  const gh = github ? await import("../format/github.js") : undefined;
 
   const options: CompareOptions = {
     ...sourceOptions(values, io),
@@ -84,9 +83,9 @@ export async function runCompare(
 
   const result = await compare(source, other, options).catch(async (error: unknown) => {
     // The log names the source that could not be read; the error itself still exits 2.
-    if (github && isImgencError(error)) {
+    if (gh !== undefined && isImgencError(error)) {
       const input = error.input ?? (other === undefined ? source : `${source} ${other}`);
-      await write(io.stdout, errorAnnotation(input, error.code, error.message));
+      await write(io.stdout, gh.errorAnnotation(input, error.code, error.message));
     }
     throw error;
   });
@@ -98,12 +97,16 @@ export async function runCompare(
     `${JSON.stringify({ schemaVersion: report.clients === undefined ? 1 : 2, ...report }, null, 2)}\n`;
   const failures = await writeOutputs([
     output !== undefined ? () => writeFileAtomic(output, jsonDocument(), inputs) : undefined,
-    github ? stepSummary(io, () => compareSummary(sources.join(" "), report)) : undefined,
+    gh !== undefined
+      ? stepSummary(io, () => gh.compareSummary(sources.join(" "), report))
+      : undefined,
     reportPath !== undefined
       ? async () =>
           writeFileAtomic(
             reportPath,
-            await compareReportPage(result, { generatedAt: new Date().toISOString() }),
+            await (await import("../../report/index.js")).compareReportPage(result, {
+              generatedAt: new Date().toISOString(),
+            }),
             inputs,
           )
       : undefined,
@@ -128,8 +131,9 @@ export async function runCompare(
       } else if (flags.json && output === undefined) {
         await write(io.stdout, jsonDocument());
       } else {
-        if (github) await write(io.stdout, compareAnnotations(source, report));
+        if (gh !== undefined) await write(io.stdout, gh.compareAnnotations(source, report));
         const { chalk, width } = stdoutStyle(command, io);
+        const { formatCompare } = await import("../format/compare.js");
         await write(io.stdout, formatCompare(report, chalk, width));
       }
     },
