@@ -66,3 +66,24 @@ export async function withInput<T>(input: string, work: Promise<T>): Promise<T> 
     throw error;
   }
 }
+
+const WRITE_ERRORS: Record<string, string> = {
+  EISDIR: "is a folder",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EFBIG: "file too large",
+  EROFS: "read-only file system",
+  ENOTDIR: "a parent is not a folder",
+  EIO: "input/output error",
+};
+
+/** `cannot write: <cause in words>` about a file, or about `<stdout>`. */
+export function cannotWrite(name: string, error: unknown): ImgencError {
+  const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+  return new ImgencError("output", `cannot write: ${WRITE_ERRORS[code] ?? code}`, {
+    input: name,
+    cause: error,
+  });
+}

@@ -1,7 +1,7 @@
 import { fstatSync, type Stats, writeSync } from "node:fs";
 import { type Readable, Writable } from "node:stream";
 import { isatty } from "node:tty";
-import { ImgencError } from "../errors.js";
+import { cannotWrite, type ImgencError } from "../errors.js";
 
 /** Everything the CLI touches of the process, so tests and embedders can pass their own. */
 export interface Io {
@@ -43,27 +43,6 @@ export function colorLevel(
 export function terminalWidth(stream: { isTTY?: boolean; columns?: number }): number | undefined {
   if (!stream.isTTY) return undefined;
   return stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80;
-}
-
-const WRITE_ERRORS: Record<string, string> = {
-  EISDIR: "is a folder",
-  EACCES: "permission denied",
-  EPERM: "permission denied",
-  ENOSPC: "no space left on device",
-  EDQUOT: "disk quota exceeded",
-  EFBIG: "file too large",
-  EROFS: "read-only file system",
-  ENOTDIR: "a parent is not a folder",
-  EIO: "input/output error",
-};
-
-/** `cannot write: <cause in words>` about a file, or about `<stdout>`. */
-export function cannotWrite(name: string, error: unknown): ImgencError {
-  const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-  return new ImgencError("output", `cannot write: ${WRITE_ERRORS[code] ?? code}`, {
-    input: name,
-    cause: error,
-  });
 }
 
 interface Watched {

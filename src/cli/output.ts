@@ -12,8 +12,7 @@ import {
 } from "node:fs";
 import { type FileHandle, open, rename } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { ImgencError } from "../errors.js";
-import { cannotWrite } from "./io.js";
+import { cannotWrite, ImgencError } from "../errors.js";
 
 /** What can be written: whole, or as chunks (a report rendered piece by piece). */
 export type OutputData =

@@ -9,7 +9,7 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Agent, request as undiciRequest } from "undici";
-import { ImgencError } from "../errors.js";
+import { cannotWrite, ImgencError } from "../errors.js";
 import { lintDataUri } from "../findings/lint-data-uri.js";
 import { sniffFormat } from "../image/format.js";
 import { redactText, redactUrl } from "../source/redact.js";
@@ -509,7 +509,6 @@ async function writeOutput(name: string, work: () => Promise<unknown>): Promise<
   try {
     await work();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-    throw new ImgencError("output", `cannot write: ${code}`, { input: name, cause: error });
+    throw cannotWrite(name, error);
   }
 }

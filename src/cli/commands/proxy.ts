@@ -72,7 +72,7 @@ export async function runProxy(commandLine: string[], command: Command, io: Io):
     if (report !== undefined && seen) {
       const page = await proxyReportPage(seen.images, { generatedAt: new Date().toISOString() });
       const failures = await writeOutputs([async () => writeFileAtomic(report, page, [])]);
-      for (const failure of failures) await stderr(`imgenc: ${termSafe(failure.message)}\n`);
+      for (const failure of failures) await stderr(`imgenc: ${termSafe(failure.toString())}\n`);
       if (failures.length > 0) code = 2;
     }
   }

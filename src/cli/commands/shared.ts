@@ -2,12 +2,12 @@ import { appendFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Chalk, type ChalkInstance } from "chalk";
 import type { Command } from "commander";
-import { ImgencError, isImgencError } from "../../errors.js";
+import { cannotWrite, ImgencError, isImgencError } from "../../errors.js";
 import type { ModelName, PlanOptions } from "../../models/registry.js";
 import type { ServerName } from "../../server/types.js";
 import type { SourceOptions } from "../../source/types.js";
 import { termSafe } from "../format/terminal.js";
-import { cannotWrite, colorLevel, type Io, terminalWidth, write } from "../io.js";
+import { colorLevel, type Io, terminalWidth, write } from "../io.js";
 import type { SettingValues } from "../options.js";
 
 /** The source limits every command applies, and stdin for "-". */
