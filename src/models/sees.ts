@@ -1,7 +1,7 @@
 import { addOpaqueAlpha } from "../image/channels.js";
 import { type Metrics, measure } from "../metrics/measure.js";
 import { serverFor } from "../server/index.js";
-import type { ServerInput, ServerName } from "../server/types.js";
+import type { ServerInput, ServerName, ServerPath, ServerPixels } from "../server/types.js";
 import { opensAsRgba } from "./pillow-resize.js";
 import { type ModelName, type ModelPlan, type PlanOptions, refused } from "./plan.js";
 
@@ -24,6 +24,36 @@ export interface SeenOptions extends PlanOptions {
   threshold?: number;
   /** The server whose decode and processor to reproduce; default: the model's own. */
   server?: ServerName;
+}
+
+/**
+ * The reference is the same for every client path compared through one server: it is decoded
+ * and resized once per server and plan, not once per path.
+ */
+const reads = new WeakMap<ServerInput, Map<string, ReturnType<ServerPath["read"]>>>();
+const views = new WeakMap<ServerPixels, Map<string, ServerPixels>>();
+
+/** `make()` once per (owner, key). */
+function once<O extends object, V>(
+  cache: WeakMap<O, Map<string, V>>,
+  owner: O,
+  key: string,
+  make: () => V,
+): V {
+  const byKey = cache.get(owner) ?? new Map<string, V>();
+  cache.set(owner, byKey);
+  if (!byKey.has(key)) byKey.set(key, make());
+  return byKey.get(key) as V;
+}
+
+function readOnce(server: ServerPath, input: ServerInput): ReturnType<ServerPath["read"]> {
+  return once(reads, input, server.name, () => server.read(input));
+}
+
+function viewOnce(server: ServerPath, pixels: ServerPixels, plan: ModelPlan): ServerPixels {
+  return once(views, pixels, `${server.name} ${JSON.stringify(plan)}`, () =>
+    server.view(pixels, plan),
+  );
 }
 
 /** A 3 dB rise in PSNR is the mean squared error halved: "most of the loss" gone. */
@@ -86,7 +116,7 @@ export async function compareAsSeen(
 ): Promise<ModelComparison> {
   const named = options.server !== undefined;
   const { server } = serverFor(options.server, model);
-  const [readA, readB] = await Promise.all([server.read(reference), server.read(payload)]);
+  const [readA, readB] = await Promise.all([readOnce(server, reference), server.read(payload)]);
   const a = reference.image;
   const base = named ? { server: server.name } : {};
   if ("error" in readA) {
@@ -130,7 +160,7 @@ export async function compareAsSeen(
   if (!named && (full === null || a.width !== b.width || a.height !== b.height)) {
     return notMeasured("not measured: the payloads differ in size");
   }
-  const viewA = server.view(readA, fullPlan);
+  const viewA = viewOnce(server, readA, fullPlan);
   const viewB = server.view(readB, payloadPlan);
   if (viewA.width !== viewB.width || viewA.height !== viewB.height) {
     return notMeasured(
